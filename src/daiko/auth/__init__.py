@@ -1,0 +1,1 @@
+"""Sign-in security: password hashing and policy, TOTP, partner access tokens."""
