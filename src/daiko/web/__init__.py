@@ -1,0 +1,1 @@
+"""HTTP edges shared by every domain: middleware, health, metrics, page shell."""
