@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +32,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from daiko.app import create_app
+from daiko.auth.sessions import COOKIE_NAME
 from daiko.config import Settings, load_settings
 from daiko.db.migrate import upgrade
 from daiko.runtime import Runtime
-from tests.factories import World, build_world
+from tests.factories import TestUser, World, build_world, sign_in
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_DATA_DIR = REPO / ".daiko" / "test"
@@ -198,6 +199,21 @@ async def http_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     async with http_client(app) as c:
         yield c
+
+
+@pytest.fixture
+async def client_for(
+    app: Litestar, owner_engine: AsyncEngine
+) -> AsyncIterator[Callable[[TestUser], Awaitable[httpx.AsyncClient]]]:
+    """`await client_for(user)`: an HTTP client signed in as that user."""
+    async with AsyncExitStack() as stack:
+
+        async def make(user: TestUser) -> httpx.AsyncClient:
+            c = await stack.enter_async_context(http_client(app))
+            c.cookies.set(COOKIE_NAME, await sign_in(owner_engine, user))
+            return c
+
+        yield make
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[Any]) -> None:

@@ -117,3 +117,15 @@ async def build_world(engine: AsyncEngine) -> World:
         engine, "admin@daiko.example", kind="operator", platform_role="ops_admin"
     )
     return World(a, b, operator, lead, admin)
+
+
+async def sign_in(engine: AsyncEngine, user: TestUser, *, mfa_verified: bool = True) -> str:
+    """A live session for `user`, as the sign-in flow would leave it; returns the cookie
+    token. Route tests use it to act as anyone without replaying the login form."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from daiko.auth.sessions import create_session
+
+    async with AsyncSession(engine) as session, session.begin():
+        new = await create_session(session, user.id, mfa_verified=mfa_verified)
+    return new.token

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Router
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
@@ -28,6 +28,8 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import daiko
+from daiko.auth.middleware import authentication_middleware
+from daiko.auth.policy import policy_guard
 from daiko.config import Settings, get_settings
 from daiko.errors import EXCEPTION_HANDLERS
 from daiko.logging import configure_logging
@@ -91,6 +93,13 @@ async def provide_db_session(request: Request[Any, Any, Any]) -> AsyncIterator[A
         yield session
 
 
+class MetricsController(PrometheusController):
+    """Prometheus scrape endpoint; network policy, not sign-in, protects it."""
+
+    opt = {"public": True}
+    include_in_schema = False
+
+
 class DaikoPlugin(InitPluginProtocol):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -114,9 +123,11 @@ class DaikoPlugin(InitPluginProtocol):
             app_name="daiko", prefix="daiko", group_path=True, exclude=["/metrics", "/health"]
         )
         app_config.route_handlers.extend(
-            [HealthController, PrometheusController, *domain_routes(), self._static()]
+            [HealthController, MetricsController, *domain_routes(), self._static()]
         )
         app_config.middleware.insert(0, request_id_middleware)
+        app_config.middleware.insert(1, authentication_middleware)
+        app_config.guards.append(policy_guard)
         app_config.middleware.append(prometheus.middleware)
         app_config.dependencies.update(
             {
@@ -137,6 +148,7 @@ class DaikoPlugin(InitPluginProtocol):
                 "outsourcing portal. Errors are RFC 9457 problem+json."
             ),
             path="/api/docs",
+            openapi_router=Router(path="/api/docs", route_handlers=[], opt={"public": True}),
             render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
             components=Components(
                 security_schemes={

@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
-MODEL_MODULES = ("daiko.tenancy.models",)
+MODEL_MODULES = (
+    "daiko.tenancy.models",
+    "daiko.auth.models",
+    "daiko.jobs.models",
+    "daiko.audit.models",
+    "daiko.cases.models",
+    "daiko.documents.models",
+    "daiko.sla.models",
+    "daiko.payroll.models",
+    "daiko.bookkeeping.models",
+    "daiko.social_insurance.models",
+    "daiko.partners.models",
+)
 
 
 def load_all_models() -> None:
     for name in MODEL_MODULES:
-        importlib.import_module(name)
+        package = name.rpartition(".")[0]
+        if (
+            importlib.util.find_spec(package) is not None
+            and importlib.util.find_spec(name) is not None
+        ):
+            importlib.import_module(name)
