@@ -105,6 +105,8 @@ def _banner(settings: Settings, ready_s: float) -> None:
 
 def run_dev(settings: Settings, *, with_workers: bool = True) -> int:
     started = time.monotonic()
+    if "base_url" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"base_url": f"http://127.0.0.1:{settings.port}"})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     services: list[object] = []
     updates: dict[str, object] = {}
