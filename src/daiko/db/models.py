@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "daiko.auth.models",
     "daiko.jobs.models",
     "daiko.audit.models",
+    "daiko.security.models",
     "daiko.cases.models",
     "daiko.documents.models",
     "daiko.sla.models",
