@@ -40,6 +40,10 @@ Permission table (roles per tenant; ops_admin is a platform role):
 | audit:read | | | ✓ | | ✓ | — |
 | webhooks:manage | | | ✓ | | | webhooks:manage |
 
+A partner's scopes are per tenant: the token's scopes intersected with what that
+tenant's live grant allows (`Principal.scopes_in`). Issuing grants (`partners:grant`)
+lives in `daiko.auth.partners`; the sign-in routes are public or `self`.
+
 Platform actions (ops_admin only): `platform:tenants`, `platform:assignments`,
 `platform:offboard`. A suspended tenant's client users keep read actions only; an
 offboarded tenant is never in any scope.
@@ -165,7 +169,7 @@ def allows(principal: Principal, action: Action, tenant_id: uuid.UUID | None = N
             continue
         if principal.kind == "partner":
             needed = PARTNER_SCOPES.get(action)
-            if needed is not None and needed in principal.oauth_scopes:
+            if needed is not None and needed in principal.scopes_in(tid):
                 return True
             continue
         role = principal.roles.get(tid)
@@ -209,8 +213,10 @@ def policy_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
     action = handler.opt.get("action")
     principal = request_principal(connection)
     if principal is None:
-        problem = connection.scope.get("state", {}).get("auth_error")
-        raise NotAuthenticated(problem or None)
+        state = connection.scope.get("state", {})
+        raise NotAuthenticated(
+            state.get("auth_error") or None, headers=state.get("auth_challenge") or None
+        )
     if not isinstance(action, Action):
         raise Forbidden("this route declares no policy")
     authorize(principal, action)

@@ -30,6 +30,8 @@ class Principal:
     # tenant id → tenant status (active, suspended)
     tenant_status: Mapping[uuid.UUID, str] = field(default_factory=dict)
     oauth_scopes: frozenset[str] = frozenset()
+    # partner only: tenant id → the token's scopes that tenant's live grant allows
+    tenant_oauth_scopes: Mapping[uuid.UUID, frozenset[str]] = field(default_factory=dict)
     session_id: str | None = None
     mfa_verified: bool = False
     locale: str | None = None
@@ -44,3 +46,7 @@ class Principal:
 
     def role_in(self, tenant_id: uuid.UUID) -> str | None:
         return self.roles.get(tenant_id)
+
+    def scopes_in(self, tenant_id: uuid.UUID) -> frozenset[str]:
+        """A partner's OAuth scopes in one tenant (all its scopes when not split)."""
+        return self.tenant_oauth_scopes.get(tenant_id, self.oauth_scopes)

@@ -56,6 +56,7 @@ GLOBAL_TABLES: frozenset[str] = frozenset(
         "login_throttle",
         "password_resets",
         "oidc_states",
+        "revoked_tokens",
     }
 )
 

@@ -1,19 +1,50 @@
-"""auth sessions
+"""auth: sessions, throttling, resets, OIDC states, partner clients, keys, grants
 
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-27 04:09:57.030988
+
+Global: user_sessions, login_throttle, password_resets, oidc_states, partner_clients,
+signing_keys, revoked_tokens. Tenant-owned (RLS): partner_grants.
+`daiko_partner_tenant_ids(client_id)` is the partner twin of
+`daiko_principal_tenant_ids`: SECURITY DEFINER, owned by daiko_system, it returns the
+live grants of one partner client before any scope exists.
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
+
+from daiko.db.rls import disable_rls_sql, enable_rls_sql
 
 revision: str = "0002"
 down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+TENANT_TABLES = ("partner_grants",)
+
+PARTNER_FUNCTION = """
+create function daiko_partner_tenant_ids(p_client_id text)
+returns table (tenant_id uuid, scopes text[])
+language sql stable security definer set search_path = public, pg_temp
+as $$
+  select g.tenant_id, g.scopes
+    from partner_grants g
+    join tenants t on t.id = g.tenant_id
+    join partner_clients c on c.client_id = g.client_id
+   where g.client_id = p_client_id and g.revoked_at is null
+     and t.status = 'active' and c.active
+$$
+"""
+
+
+def _timestamp(name: str) -> sa.Column[object]:
+    return sa.Column(
+        name, sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+    )
 
 
 def upgrade() -> None:
@@ -50,11 +81,147 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_sessions")),
     )
     op.create_index("ix_user_sessions_user_id", "user_sessions", ["user_id"], unique=False)
+    op.create_table(
+        "login_throttle",
+        sa.Column("key", sa.Text(), nullable=False),
+        sa.Column("failures", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("window_started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        _timestamp("updated_at"),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_login_throttle")),
+    )
+    op.create_table(
+        "password_resets",
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.Column("user_id", sa.UUID(), nullable=False),
+        sa.Column("token_hash", sa.Text(), nullable=False),
+        _timestamp("created_at"),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ip", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_password_resets_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_password_resets")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_password_resets_token_hash")),
+    )
+    op.create_index("ix_password_resets_user_id", "password_resets", ["user_id"], unique=False)
+    op.create_table(
+        "oidc_states",
+        sa.Column("id", sa.Text(), nullable=False),
+        sa.Column("provider", sa.Text(), nullable=False),
+        sa.Column("nonce", sa.Text(), nullable=False),
+        sa.Column("code_verifier", sa.Text(), nullable=False),
+        sa.Column("next_url", sa.Text(), server_default=sa.text("'/'"), nullable=False),
+        _timestamp("created_at"),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_oidc_states")),
+    )
+    op.create_table(
+        "partner_clients",
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.Column("client_id", sa.Text(), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("secret_hash", sa.Text(), nullable=False),
+        sa.Column(
+            "allowed_scopes", sa.ARRAY(sa.Text()), server_default=sa.text("'{}'"), nullable=False
+        ),
+        sa.Column("active", sa.Boolean(), server_default=sa.text("true"), nullable=False),
+        _timestamp("created_at"),
+        _timestamp("updated_at"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_partner_clients")),
+        sa.UniqueConstraint("client_id", name=op.f("uq_partner_clients_client_id")),
+    )
+    op.create_table(
+        "signing_keys",
+        sa.Column("kid", sa.Text(), nullable=False),
+        sa.Column("sealed_jwk", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("retired", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+        sa.Column("not_after", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("kid", name=op.f("pk_signing_keys")),
+    )
+    op.create_table(
+        "revoked_tokens",
+        sa.Column("jti", sa.Text(), nullable=False),
+        sa.Column("client_id", sa.Text(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        _timestamp("revoked_at"),
+        sa.PrimaryKeyConstraint("jti", name=op.f("pk_revoked_tokens")),
+    )
+    op.create_table(
+        "partner_grants",
+        sa.Column("tenant_id", sa.UUID(), nullable=False),
+        sa.Column("client_id", sa.Text(), nullable=False),
+        sa.Column("scopes", postgresql.ARRAY(sa.Text()), nullable=False),
+        sa.Column("granted_by", sa.UUID(), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_by", sa.UUID(), nullable=True),
+        sa.Column("id", sa.UUID(), nullable=False),
+        _timestamp("created_at"),
+        _timestamp("updated_at"),
+        sa.ForeignKeyConstraint(
+            ["client_id"],
+            ["partner_clients.client_id"],
+            name=op.f("fk_partner_grants_client_id_partner_clients"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["granted_by"],
+            ["users.id"],
+            name=op.f("fk_partner_grants_granted_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["revoked_by"],
+            ["users.id"],
+            name=op.f("fk_partner_grants_revoked_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_partner_grants_tenant_id_tenants"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_partner_grants")),
+    )
+    op.create_index("ix_partner_grants_client_id", "partner_grants", ["client_id"], unique=False)
+    op.create_index(
+        "uq_partner_grants_live",
+        "partner_grants",
+        ["tenant_id", "client_id"],
+        unique=True,
+        postgresql_where=sa.text("revoked_at is null"),
+    )
     # ### end Alembic commands ###
+    for table in TENANT_TABLES:
+        for stmt in enable_rls_sql(table):
+            op.execute(stmt)
+    op.execute(PARTNER_FUNCTION)
+    op.execute("revoke all on function daiko_partner_tenant_ids(text) from public")
+    op.execute("alter function daiko_partner_tenant_ids(text) owner to daiko_system")
 
 
 def downgrade() -> None:
+    op.execute("drop function if exists daiko_partner_tenant_ids(text)")
+    for table in TENANT_TABLES:
+        for stmt in disable_rls_sql(table):
+            op.execute(stmt)
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index("uq_partner_grants_live", table_name="partner_grants")
+    op.drop_index("ix_partner_grants_client_id", table_name="partner_grants")
+    op.drop_table("partner_grants")
+    op.drop_table("revoked_tokens")
+    op.drop_table("signing_keys")
+    op.drop_table("partner_clients")
+    op.drop_table("oidc_states")
+    op.drop_index("ix_password_resets_user_id", table_name="password_resets")
+    op.drop_table("password_resets")
+    op.drop_table("login_throttle")
     op.drop_index("ix_user_sessions_user_id", table_name="user_sessions")
     op.drop_table("user_sessions")
     # ### end Alembic commands ###
