@@ -80,7 +80,8 @@ async def load_demo(settings: Settings) -> None:
                     )
                 )
                 await session.flush()
-            emails = {p.email for s in specs for p in (*s.users, *s.operators)}
+            emails = {u.email for s in specs for u in s.users}
+            emails |= {o.email for s in specs for o in s.operators}
             users = await repo.users_by_emails(session, {*emails, DEMO_OPS_ADMIN})
             password_hash: str | None = None
             now = datetime.now(UTC)

@@ -20,6 +20,7 @@ Applying tenant files — what "idempotent" means here:
 
 from __future__ import annotations
 
+import getpass
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,8 +28,10 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import msgspec
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from daiko.auth.principal import Principal
 from daiko.errors import Conflict, InvalidInput
 from daiko.ids import new_id
 from daiko.tenancy import repository as repo
@@ -43,6 +46,8 @@ from daiko.tenancy.spec import (
     TenantSpec,
     UserSpec,
 )
+
+log = structlog.get_logger("daiko.tenancy")
 
 ChangeKind = Literal["tenant", "user", "membership", "operator_assignment"]
 ChangeAction = Literal["created", "updated", "unchanged", "kept", "removed"]
@@ -104,6 +109,55 @@ def _show(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)
+
+
+# --------------------------------------------------------------------------- audit
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it, for the audit trail: a signed-in person or the command line."""
+
+    kind: Literal["user", "operator", "partner", "system"]
+    id: str | None
+    display: str | None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        if principal.kind == "partner":
+            return cls("partner", principal.client_id, principal.client_id)
+        kind: Literal["user", "operator"] = "operator" if principal.is_operator else "user"
+        return cls(kind, str(principal.user_id), principal.email)
+
+    @classmethod
+    def cli(cls) -> Actor:
+        return cls("system", f"cli:{getpass.getuser()}", "daiko CLI")
+
+
+async def record_event(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    actor: Actor,
+    action: str,
+    *,
+    resource_type: str = "tenant",
+    resource_id: uuid.UUID | str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Audit a tenancy change in the caller's transaction (session in the tenant's scope).
+
+    Until `daiko.audit.service` exists, the event goes to the structured log only.
+    """
+    log.info(
+        "audit",
+        tenant_id=str(tenant_id),
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        action=action,
+        resource_type=resource_type,
+        resource_id=str(resource_id or tenant_id),
+        details=dict(details or {}),
+    )
 
 
 # --------------------------------------------------------------------------- spec <-> row
