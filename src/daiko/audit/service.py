@@ -30,8 +30,11 @@ from daiko.audit.chain import (
 )
 from daiko.audit.models import ACTION_PATTERN, ACTOR_KINDS, AuditEvent
 from daiko.auth.principal import Principal
+from daiko.runtime import Runtime
+from daiko.tenancy.scope import scope_of_tenant
 
 _ACTION = re.compile(ACTION_PATTERN)
+log = structlog.get_logger("daiko.audit")
 VERIFY_BATCH = 1000
 
 
@@ -258,3 +261,32 @@ def _check(
     if row.prev_hash != prev:
         return BreakReason.PREV_HASH_MISMATCH, "prev_hash does not match the previous event"
     return None
+
+
+@dataclass(frozen=True)
+class TenantVerification:
+    tenant_id: uuid.UUID
+    slug: str
+    result: VerifyResult | None  # None when the chain could not be read
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.result.ok
+
+
+async def verify_tenants(runtime: Runtime, slug: str | None = None) -> list[TenantVerification]:
+    """Verify every tenant's chain (or one tenant's), each in its own scope and its own
+    try: one unreadable chain never stops the others."""
+    tenants = await repository.tenants_for_verification_as_system(runtime.db.system_engine, slug)
+    out: list[TenantVerification] = []
+    for tenant in tenants:
+        try:
+            async with runtime.db.session(scope_of_tenant(tenant.id)) as session:
+                result = await verify_chain(session, tenant.id)
+        except Exception as exc:
+            log.exception("audit verification failed", tenant_id=str(tenant.id))
+            out.append(TenantVerification(tenant.id, tenant.slug, None, f"{type(exc).__name__}"))
+            continue
+        out.append(TenantVerification(tenant.id, tenant.slug, result))
+    return out
