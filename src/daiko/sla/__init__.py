@@ -1,0 +1,1 @@
+"""Service levels: business calendars, clocks computed from status history, scanning."""
