@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     master_key: SecretStr = SecretStr(DEV_MASTER_KEY)
 
+    # Single sign-on through an OpenID Connect provider (operators, and client users of
+    # tenants without their own provider). Tenants name their own IdP in their YAML.
+    oidc_discovery_url: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+
     base_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

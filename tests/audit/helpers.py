@@ -48,5 +48,6 @@ async def tamper(owner: AsyncEngine, sql: str, params: Mapping[str, Any]) -> Non
         await conn.execute(
             text("alter table audit_events disable trigger audit_events_append_only")
         )
-        await conn.execute(text(sql), dict(params))
+        for statement in sql.split(";"):
+            await conn.execute(text(statement), dict(params))
         await conn.execute(text("alter table audit_events enable trigger audit_events_append_only"))

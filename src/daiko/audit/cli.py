@@ -32,16 +32,16 @@ def verify(ctx: click.Context, slug: str | None) -> None:
     """Recompute every event's hash and link; report the first break per tenant."""
     from daiko.audit.service import TenantVerification, verify_tenants
     from daiko.cli import fail, run
-    from daiko.runtime import Runtime
+    from daiko.db.engine import Database
 
     settings = _settings(ctx)
 
     async def go() -> list[TenantVerification]:
-        runtime = Runtime.from_settings(settings)
+        db = Database(settings)  # only PostgreSQL is needed, not the broker or the store
         try:
-            return await verify_tenants(runtime, slug)
+            return await verify_tenants(db, slug)
         finally:
-            await runtime.close()
+            await db.dispose()
 
     results = run(go())
     if slug is not None and not results:

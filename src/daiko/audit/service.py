@@ -30,7 +30,7 @@ from daiko.audit.chain import (
 )
 from daiko.audit.models import ACTION_PATTERN, ACTOR_KINDS, AuditEvent
 from daiko.auth.principal import Principal
-from daiko.runtime import Runtime
+from daiko.db.engine import Database
 from daiko.tenancy.scope import scope_of_tenant
 
 _ACTION = re.compile(ACTION_PATTERN)
@@ -275,14 +275,14 @@ class TenantVerification:
         return self.result is not None and self.result.ok
 
 
-async def verify_tenants(runtime: Runtime, slug: str | None = None) -> list[TenantVerification]:
+async def verify_tenants(db: Database, slug: str | None = None) -> list[TenantVerification]:
     """Verify every tenant's chain (or one tenant's), each in its own scope and its own
     try: one unreadable chain never stops the others."""
-    tenants = await repository.tenants_for_verification_as_system(runtime.db.system_engine, slug)
+    tenants = await repository.tenants_for_verification_as_system(db.system_engine, slug)
     out: list[TenantVerification] = []
     for tenant in tenants:
         try:
-            async with runtime.db.session(scope_of_tenant(tenant.id)) as session:
+            async with db.session(scope_of_tenant(tenant.id)) as session:
                 result = await verify_chain(session, tenant.id)
         except Exception as exc:
             log.exception("audit verification failed", tenant_id=str(tenant.id))

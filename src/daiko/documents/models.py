@@ -108,7 +108,7 @@ class DocumentVersion(TenantOwned, Timestamps, Base):
     declared_sha256: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(255))
     declared_content_type: Mapped[str] = mapped_column(String(255))
-    sniffed_type: Mapped[str | None] = mapped_column(String(64))
+    sniffed_type: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16), server_default="pending")
     quarantine_reason: Mapped[str | None] = mapped_column(Text)
     uploaded_by: Mapped[uuid.UUID | None] = mapped_column(

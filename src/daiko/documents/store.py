@@ -11,16 +11,18 @@ Keys are always `tenants/<tenant_id>/…`; `tenant_key` builds them.
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import anyio.to_thread
 
-from daiko.config import Settings
+from daiko.config import DEV_SECRET_KEY, Settings
+from daiko.documents import signing
 
 
 def tenant_key(tenant_id: uuid.UUID, *parts: str) -> str:
@@ -28,6 +30,13 @@ def tenant_key(tenant_id: uuid.UUID, *parts: str) -> str:
         if not part or ".." in part.split("/") or part.startswith("/"):
             raise ValueError(f"bad key part {part!r}")
     return "/".join(("tenants", str(tenant_id), *parts))
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with the name in RFC 6266/5987 form, so Japanese names survive and
+    no quote or semicolon in a name can break the header."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @dataclass(frozen=True)
@@ -78,12 +87,18 @@ class DocumentStore(ABC):
 
 
 class FolderStore(DocumentStore):
-    """Bytes in a local folder. Presigned URLs point at the API's own signed download
-    route (`/documents/blob`), which a later issue serves."""
+    """Bytes in a local folder. Presigned URLs point at the API's own routes
+    (`/documents/blob`, in `daiko.documents.api`), which check an HMAC signature with an
+    expiry and, for uploads, the pinned key and the size cap, as S3 would."""
 
-    def __init__(self, root: Path, base_url: str = "http://127.0.0.1:8000") -> None:
+    BLOB_PATH = "/documents/blob"
+
+    def __init__(
+        self, root: Path, base_url: str = "http://127.0.0.1:8000", secret: str = DEV_SECRET_KEY
+    ) -> None:
         self.root = root.resolve()
         self.base_url = base_url.rstrip("/")
+        self.signing_key = signing.derive_key(secret)
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -114,10 +129,24 @@ class FolderStore(DocumentStore):
         await anyio.to_thread.run_sync(lambda: self._path(key).unlink(missing_ok=True))
 
     async def presign_get(self, key: str, *, expires: int = 60, filename: str | None = None) -> str:
-        return f"{self.base_url}/documents/blob/{key}"
+        until = int(time.time()) + expires
+        name = filename or ""
+        query = urlencode(
+            {
+                "expires": until,
+                "filename": name,
+                "signature": signing.sign_download(self.signing_key, key, until, name),
+            }
+        )
+        return f"{self.base_url}{self.BLOB_PATH}/{quote(key)}?{query}"
 
     async def presign_post(self, key: str, *, max_size: int, expires: int = 600) -> PresignedPost:
-        return PresignedPost(url=f"{self.base_url}/documents/blob/{key}", fields={"key": key})
+        policy = signing.UploadPolicy(key, max_size, int(time.time()) + expires)
+        encoded, signature = signing.sign_upload(self.signing_key, policy)
+        return PresignedPost(
+            url=f"{self.base_url}{self.BLOB_PATH}",
+            fields={"key": key, "policy": encoded, "signature": signature},
+        )
 
     async def check(self) -> None:
         probe = self.root / ".health"
@@ -204,7 +233,7 @@ class S3Store(DocumentStore):
     async def presign_get(self, key: str, *, expires: int = 60, filename: str | None = None) -> str:
         params: dict[str, str] = {"Bucket": self.bucket, "Key": key}
         if filename:
-            params["ResponseContentDisposition"] = f"attachment; filename*=UTF-8''{filename}"
+            params["ResponseContentDisposition"] = content_disposition(filename)
 
         def sign() -> str:
             url: str = self.client.generate_presigned_url(
@@ -235,7 +264,9 @@ def build_store(settings: Settings) -> DocumentStore:
     url = settings.storage_url or (settings.data_dir.resolve() / "documents").as_uri()
     parts = urlsplit(url)
     if parts.scheme == "file":
-        return FolderStore(Path(unquote(parts.path)), settings.base_url)
+        return FolderStore(
+            Path(unquote(parts.path)), settings.base_url, settings.secret_key.get_secret_value()
+        )
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     return S3Store(
         parts.hostname or parts.netloc,

@@ -83,7 +83,7 @@ async def memberships(session: AsyncSession, tenant_id: uuid.UUID) -> list[tuple
         select(Membership, User)
         .join(User, User.id == Membership.user_id)
         .where(Membership.tenant_id == tenant_id)
-        .order_by(func.lower(User.email))
+        .order_by(Membership.id)  # UUIDv7: the order people were added
     )
     return [(m, u) for m, u in rows.tuples()]
 
@@ -120,7 +120,7 @@ async def assignments(
         select(OperatorAssignment, User)
         .join(User, User.id == OperatorAssignment.user_id)
         .where(OperatorAssignment.tenant_id == tenant_id)
-        .order_by(func.lower(User.email))
+        .order_by(OperatorAssignment.id)  # UUIDv7: the order operators were assigned
     )
     return [(a, u) for a, u in rows.tuples()]
 

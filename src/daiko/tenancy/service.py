@@ -408,7 +408,8 @@ async def _apply_people(
 
 
 async def export_tenant_spec(session: AsyncSession, slug: str) -> TenantSpec | None:
-    """The tenant as a spec, with every current member and operator (sorted by e-mail),
+    """The tenant as a spec, with every current member and operator in the order they
+    were added (so an applied file exports in its own order),
     or None if there is no such tenant. Re-scopes the transaction to the tenant."""
     tenant = await repo.tenant_by_slug(session, slug)
     if tenant is None:

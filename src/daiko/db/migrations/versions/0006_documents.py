@@ -97,7 +97,7 @@ def upgrade() -> None:
         sa.Column("declared_sha256", sa.String(length=64), nullable=False),
         sa.Column("filename", sa.String(length=255), nullable=False),
         sa.Column("declared_content_type", sa.String(length=255), nullable=False),
-        sa.Column("sniffed_type", sa.String(length=64), nullable=True),
+        sa.Column("sniffed_type", sa.String(length=128), nullable=True),
         sa.Column("status", sa.String(length=16), server_default="pending", nullable=False),
         sa.Column("quarantine_reason", sa.Text(), nullable=True),
         sa.Column("uploaded_by", sa.UUID(), nullable=True),
