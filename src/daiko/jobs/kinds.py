@@ -19,6 +19,7 @@ class Queue(StrEnum):
 class JobKind(StrEnum):
     NOOP = "noop"
     SAMPLE_RECORDS = "sample_records"
+    DOCUMENT_VERIFY = "document_verify"
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,17 @@ KINDS: dict[JobKind, KindSpec] = {
         description=(
             "Generates `count` sample records for the tenant in chunks of `chunk_size`, "
             "one row per item (demo data and load drills)."
+        ),
+    ),
+    JobKind.DOCUMENT_VERIFY: KindSpec(
+        actor="job_document_verify",
+        queue=Queue.DOCUMENTS,
+        time_limit=120,
+        max_attempts=5,
+        runnable_by_operators=False,
+        description=(
+            "Checks a document version's stored bytes (size, SHA-256, sniffed type, "
+            "archive limits): verified or quarantined."
         ),
     ),
 }
