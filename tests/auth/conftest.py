@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -103,7 +103,7 @@ async def csrf_token(client: httpx.AsyncClient) -> str:
 @pytest.fixture
 async def signed_in(
     client_for: Callable[[TestUser], Awaitable[httpx.AsyncClient]],
-) -> AsyncIterator[Callable[[TestUser], Awaitable[httpx.AsyncClient]]]:
+) -> Callable[[TestUser], Awaitable[httpx.AsyncClient]]:
     """`await signed_in(user)`: a client with a fully signed-in session (MFA done) that
     sends the session's CSRF token on every request, like the portal's pages do."""
 
@@ -112,4 +112,4 @@ async def signed_in(
         c.headers["X-CSRF-Token"] = await csrf_token(c)
         return c
 
-    yield make
+    return make
