@@ -11,7 +11,8 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.audit import repository as repo
@@ -30,15 +31,19 @@ class AuditEventController(Controller):
     async def list_events(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        tenant_id: uuid.UUID,
-        cursor: Annotated[int | None, Parameter(ge=1, description="seq to page before")] = None,
-        limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 50,
-        action: Annotated[str | None, Parameter(max_length=128)] = None,
-        resource_type: Annotated[str | None, Parameter(max_length=64)] = None,
-        resource_id: Annotated[str | None, Parameter(max_length=200)] = None,
-        actor_kind: Literal["user", "operator", "partner", "system"] | None = None,
-        actor_id: Annotated[str | None, Parameter(max_length=200)] = None,
+        db_session: NamedDependency[AsyncSession],
+        tenant_id: FromPath[uuid.UUID],
+        cursor: Annotated[
+            int | None, QueryParameter(ge=1, description="seq to page before")
+        ] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
+        action: Annotated[str | None, QueryParameter(max_length=128)] = None,
+        resource_type: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        resource_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        actor_kind: Annotated[
+            Literal["user", "operator", "partner", "system"] | None, QueryParameter()
+        ] = None,
+        actor_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> AuditEventPage:
         """A tenant's audit events, newest first, filtered by action, resource or actor."""
         principal = request_principal(request)

@@ -25,11 +25,19 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from daiko.audit.service import Actor, SensitiveKind, record_read_of_sensitive
+from daiko.audit.service import (
+    Actor,
+    SensitiveKind,
+    SystemActor,
+    record,
+    record_read_of_sensitive,
+)
 from daiko.config import get_settings
+from daiko.db.engine import Database
 from daiko.security import repository as repo
 from daiko.security.keys import NONCE_BYTES, MasterKeyring, new_data_key
 from daiko.security.models import TenantDataKey
+from daiko.tenancy.scope import scope_of_tenant
 
 FORMAT_PREFIX = "v1"
 _PURPOSE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
@@ -66,8 +74,11 @@ async def _active_data_key(
 ) -> tuple[int, bytes]:
     row = await repo.active_key(session, tenant_id)
     if row is None:
-        # First use for this tenant. A concurrent first use may win the insert; then
-        # its key (now committed, or waited for by ON CONFLICT) is the one used.
+        # First use for this tenant: under the lock, look again (a concurrent first use
+        # may have just committed its key), and create one only if still none.
+        await repo.lock_tenant_keys(session, tenant_id)
+        row = await repo.active_key(session, tenant_id)
+    if row is None:
         version = await repo.latest_version(session, tenant_id) + 1
         wrapped, key_id = keyring.wrap(new_data_key(), tenant_id, version)
         await repo.insert_key_if_absent(
@@ -210,7 +221,7 @@ async def rotate_data_key(
     """Start a new data-key version for the tenant; older versions are retired (kept to
     decrypt existing tokens). Returns the new version."""
     ring = keyring or default_keyring()
-    await repo.all_keys(session, tenant_id)  # row locks: one rotation at a time
+    await repo.lock_tenant_keys(session, tenant_id)
     version = await repo.latest_version(session, tenant_id) + 1
     wrapped, key_id = ring.wrap(new_data_key(), tenant_id, version)
     if not await repo.insert_key_if_absent(
@@ -237,3 +248,24 @@ async def rewrap_tenant_keys(
         count += 1
     await session.flush()
     return count
+
+
+async def rotate_master_key(db: Database, keyring: MasterKeyring) -> dict[uuid.UUID, int]:
+    """Re-wrap every tenant's data keys under `keyring.current`, one tenant per
+    transaction in its own scope, each audited. Returns keys re-wrapped per tenant."""
+    done: dict[uuid.UUID, int] = {}
+    for tenant_id in await repo.tenants_with_data_keys_as_system(db.system_engine):
+        async with db.session(scope_of_tenant(tenant_id)) as session:
+            count = await rewrap_tenant_keys(session, tenant_id, keyring)
+            if count:
+                await record(
+                    session,
+                    tenant_id=tenant_id,
+                    actor=SystemActor("cli.rotate_master_key"),
+                    action="tenant.data_keys_rewrapped",
+                    resource_type="tenant",
+                    resource_id=tenant_id,
+                    details={"keys": count, "master_key_id": keyring.current_id},
+                )
+        done[tenant_id] = count
+    return done

@@ -6,12 +6,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from daiko.ids import new_id
 from daiko.security.models import TenantDataKey
+
+_KEYS_LOCK_NAMESPACE = 0x6B65_7973  # "keys"; two-key advisory locks, apart from others
+
+
+async def lock_tenant_keys(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Serialise creating and rotating one tenant's data keys until the transaction
+    ends, so concurrent first uses agree on one key instead of each adding a version."""
+    await session.execute(
+        text("select pg_advisory_xact_lock(:ns, hashtext(cast(:t as text)))"),
+        {"ns": _KEYS_LOCK_NAMESPACE, "t": str(tenant_id)},
+    )
 
 
 async def active_key(session: AsyncSession, tenant_id: uuid.UUID) -> TenantDataKey | None:
@@ -91,3 +102,14 @@ async def retire_keys_before(session: AsyncSession, tenant_id: uuid.UUID, versio
         )
         .values(status="retired")
     )
+
+
+async def tenants_with_data_keys_as_system(system_engine: AsyncEngine) -> list[uuid.UUID]:
+    """Every tenant holding data keys: the one cross-tenant read of this domain, made as
+    `daiko_system` (BYPASSRLS) because no scope covers all tenants. Each tenant's keys
+    are then re-wrapped in that tenant's own scope."""
+    async with system_engine.connect() as conn:
+        rows = await conn.execute(
+            text("select distinct tenant_id from tenant_data_keys order by tenant_id")
+        )
+        return list(rows.scalars())
