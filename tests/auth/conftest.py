@@ -36,8 +36,10 @@ class Clock:
 
 @pytest.fixture
 def clock(runtime: Runtime) -> Iterator[Clock]:
-    # Mid-step, so a code typed "now" is not on a step boundary.
-    c = Clock(datetime(2026, 11, 27, 9, 0, 10, tzinfo=UTC))
+    # Starts at the real time (sessions made by `client_for` use it), moved to 10 s into
+    # a TOTP step so a code typed "now" is not on a step boundary.
+    real = datetime.now(UTC).replace(microsecond=0)
+    c = Clock(real - timedelta(seconds=real.second % 30) + timedelta(seconds=10))
     runtime.extras[CLOCK_KEY] = c
     yield c
     runtime.extras.pop(CLOCK_KEY, None)

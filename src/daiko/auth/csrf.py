@@ -90,4 +90,6 @@ async def submitted_token(scope: Scope, receive: Receive) -> tuple[str | None, R
 
 def is_form_like(scope: Scope) -> bool:
     content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
-    return content_type in _FORM_TYPES or content_type == ""
+    # A cross-site <form> always sends one of these; a request without a body type
+    # cannot be a form post, and without a session it has nothing to ride on.
+    return content_type in _FORM_TYPES
