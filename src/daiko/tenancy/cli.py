@@ -11,6 +11,7 @@ Exit codes: 0 done, 2 invalid files or a clash with the database (nothing applie
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from daiko.tenancy.spec import TenantSpec, TenantSpecErrors, dump_tenant_spec, l
 
 if TYPE_CHECKING:
     from daiko.config import Settings
+    from daiko.tenancy.offboarding import Offboarded
     from daiko.tenancy.service import Change
 
 DEFAULT_DIR = Path("tenants")
@@ -158,3 +160,75 @@ def export_command(slug: str, output: Path | None) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
+
+
+async def _offboard(settings: Settings, slug: str, output: Path) -> Offboarded:
+    from daiko.db.engine import Database
+    from daiko.documents.store import build_store
+    from daiko.errors import NotFound
+    from daiko.tenancy import repository as repo
+    from daiko.tenancy.offboarding import TenantArchive, offboard_tenant
+    from daiko.tenancy.scope import NO_TENANTS
+    from daiko.tenancy.service import Actor
+
+    db = Database(settings)
+    try:
+        async with db.session(NO_TENANTS) as session:
+            tenant = await repo.tenant_by_slug(session, slug)
+        if tenant is None:
+            raise NotFound(f"no tenant {slug!r}")
+
+        async def keep(_tenant: object, archive: TenantArchive) -> None:
+            # Durable before the deletion commits: written, flushed and synced.
+            partial = output.with_name(output.name + ".part")
+            with partial.open("wb") as f:
+                f.write(archive.data)
+                f.flush()
+                os.fsync(f.fileno())
+            partial.replace(output)
+
+        return await offboard_tenant(
+            db, build_store(settings), tenant.id, keep_archive=keep, actor=Actor.cli()
+        )
+    finally:
+        await db.dispose()
+
+
+@group.command("offboard")
+@click.argument("slug")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Where to write the export (.zip).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def offboard_command(slug: str, output: Path, yes: bool) -> None:
+    """Export everything of a tenant to a zip, then delete its data and documents.
+
+    The zip is written (and synced) before anything is deleted. The tenant row stays,
+    marked offboarded, because the audit trail refers to it. Remove its YAML file too,
+    or the next apply would bring it back.
+    """
+    from daiko.errors import Conflict, NotFound
+
+    if output.exists():
+        _fail([f"{output} exists; choose another --output"], 2)
+    if not yes:
+        click.confirm(
+            f"Export and then DELETE all data and documents of {slug}?", abort=True, err=True
+        )
+    try:
+        done = asyncio.run(_offboard(_settings(), slug, output))
+    except (NotFound, Conflict) as exc:
+        _fail([exc.detail], 1)
+    rows = sum(done.archive.rows.values())
+    click.echo(
+        f"exported {rows} rows from {len(done.archive.rows)} tables and "
+        f"{len(done.archive.documents)} documents to {output} (sha256 {done.archive.sha256})"
+    )
+    click.echo(
+        f"deleted {sum(done.deleted.values())} rows and {done.documents_deleted} documents; "
+        f"tenant {done.slug} is offboarded"
+    )

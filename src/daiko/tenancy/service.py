@@ -28,7 +28,6 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import msgspec
-import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.auth.principal import Principal
@@ -47,7 +46,6 @@ from daiko.tenancy.spec import (
     UserSpec,
 )
 
-log = structlog.get_logger("daiko.tenancy")
 
 ChangeKind = Literal["tenant", "user", "membership", "operator_assignment"]
 ChangeAction = Literal["created", "updated", "unchanged", "kept", "removed"]
@@ -144,19 +142,19 @@ async def record_event(
     resource_id: uuid.UUID | str | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> None:
-    """Audit a tenancy change in the caller's transaction (session in the tenant's scope).
+    """Audit a tenancy change in the caller's transaction (session in the tenant's scope):
+    the event commits with the change or not at all."""
+    from daiko.audit.chain import ActorRef
+    from daiko.audit.service import record
 
-    Until `daiko.audit.service` exists, the event goes to the structured log only.
-    """
-    log.info(
-        "audit",
-        tenant_id=str(tenant_id),
-        actor_kind=actor.kind,
-        actor_id=actor.id,
+    await record(
+        session,
+        tenant_id=tenant_id,
+        actor=ActorRef(kind=actor.kind, id=actor.id, display=actor.display),
         action=action,
         resource_type=resource_type,
-        resource_id=str(resource_id or tenant_id),
-        details=dict(details or {}),
+        resource_id=resource_id or tenant_id,
+        details=details,
     )
 
 
