@@ -46,7 +46,6 @@ from daiko.tenancy.spec import (
     UserSpec,
 )
 
-
 ChangeKind = Literal["tenant", "user", "membership", "operator_assignment"]
 ChangeAction = Literal["created", "updated", "unchanged", "kept", "removed"]
 
