@@ -33,4 +33,5 @@ def runtime() -> Runtime:
     return _runtime
 
 
+from workers import documents as documents  # noqa: E402
 from workers import jobs as jobs  # noqa: E402  (actors register on the broker set above)

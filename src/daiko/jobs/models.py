@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from daiko.db.base import Base, TenantOwned, Timestamps
+from daiko.tenancy import models as _tenancy_models  # noqa: F401  (foreign key targets)
 
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 CHUNK_STATUSES = ("queued", "running", "succeeded", "failed")
