@@ -111,4 +111,4 @@ async def search(session: AsyncSession, f: DocumentFilter) -> Sequence[tuple[Doc
     if f.before_id is not None:
         stmt = stmt.where(Document.id < f.before_id)
     stmt = stmt.order_by(Document.id.desc()).limit(f.limit)
-    return [(doc, n) for doc, n in (await session.execute(stmt)).tuples()]
+    return [(row[0], row[1]) for row in await session.execute(stmt)]
