@@ -210,7 +210,7 @@ async def test_tampered_tokens_are_401(
     forged_key = SigningKey(
         kid=kid, private_jwk={**other.private_jwk, "kid": kid}, created_at=clock.now
     )
-    header, payload, _ = good.split(".")
+    _, payload, _ = good.split(".")
     cases = {
         "forged": mint(KeyRing([forged_key], now=clock.now)),
         "alg none": _b64({"alg": "none", "typ": "at+jwt", "kid": kid}) + "." + payload + ".",
