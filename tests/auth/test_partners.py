@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar, Request, get
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from daiko.auth import partners
 from daiko.auth.clock import utcnow
@@ -87,6 +89,7 @@ async def test_grant_token_and_revocation_end_to_end(
     world: World,
     partner: partners.NewPartner,
     clock: Clock,
+    owner_engine: AsyncEngine,
 ) -> None:
     a, b = world.tenant_a, world.tenant_b
     admin_a = await signed_in(a.users["client_admin"])
@@ -136,6 +139,21 @@ async def test_grant_token_and_revocation_end_to_end(
     ).status_code == 200
     grants = (await admin_a.get(f"/api/v1/tenants/{a.id}/partner-grants")).json()
     assert len(grants) == 1 and grants[0]["revoked_at"] is not None
+    async with owner_engine.connect() as conn:
+        trail = (
+            await conn.execute(
+                text(
+                    "select action, actor_id, resource_id from audit_events"
+                    " where tenant_id = :t order by seq"
+                ),
+                {"t": a.id},
+            )
+        ).all()
+    actor = str(a.users["client_admin"].id)
+    assert [tuple(r) for r in trail] == [
+        ("partner_grant.created", actor, body["id"]),
+        ("partner_grant.revoked", actor, body["id"]),
+    ]
 
     # With no grant left, the token reaches no tenant: the guard says 403.
     b_grant = (await admin_b.get(f"/api/v1/tenants/{b.id}/partner-grants")).json()[0]

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from daiko.audit import service as audit
 from daiko.auth import partners, service
 from daiko.auth.clock import utcnow
 from daiko.auth.cookies import clear_session_cookie, set_session_cookie
@@ -452,6 +453,15 @@ async def create_grant(
     except IntegrityError:
         raise Conflict("this partner already has a live grant; revoke it first") from None
     await db_session.refresh(grant)
+    await audit.record(
+        db_session,
+        tenant_id=tenant_id,
+        actor=principal,
+        action="partner_grant.created",
+        resource_type="partner_grant",
+        resource_id=grant.id,
+        details={"client_id": client.client_id, "scopes": sorted(scopes)},
+    )
     auth_event(
         "partner grant created",
         tenant_id=tenant_id,
@@ -489,6 +499,15 @@ async def revoke_grant(
         grant.revoked_at = utcnow(runtime)
         grant.revoked_by = principal.user_id
         await db_session.flush()
+        await audit.record(
+            db_session,
+            tenant_id=tenant_id,
+            actor=principal,
+            action="partner_grant.revoked",
+            resource_type="partner_grant",
+            resource_id=grant.id,
+            details={"client_id": grant.client_id},
+        )
         auth_event(
             "partner grant revoked",
             tenant_id=tenant_id,
