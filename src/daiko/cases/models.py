@@ -166,9 +166,7 @@ class CaseMessage(TenantOwned, Base):
     case_id: Mapped[uuid.UUID] = mapped_column()
     visibility: Mapped[str] = mapped_column(String(16), server_default="public")
     body: Mapped[str] = mapped_column(Text)
-    author_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     author_client: Mapped[str | None] = mapped_column(String(128))
     author_display: Mapped[str | None] = mapped_column(Text)
     mentioned_user_ids: Mapped[list[uuid.UUID]] = mapped_column(
