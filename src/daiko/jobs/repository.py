@@ -45,7 +45,7 @@ async def list_jobs(
     *,
     status: str | None = None,
     kind: str | None = None,
-    tenant_id: uuid.UUID | None = None,
+    tenant_ids: Sequence[uuid.UUID] | None = None,
     before: uuid.UUID | None = None,
     limit: int = 50,
 ) -> Sequence[Job]:
@@ -56,8 +56,8 @@ async def list_jobs(
         stmt = stmt.where(Job.status == status)
     if kind is not None:
         stmt = stmt.where(Job.kind == kind)
-    if tenant_id is not None:
-        stmt = stmt.where(Job.tenant_id == tenant_id)
+    if tenant_ids is not None:
+        stmt = stmt.where(Job.tenant_id.in_(tenant_ids))
     if before is not None:
         stmt = stmt.where(Job.id < before)
     return (await session.execute(stmt)).scalars().all()
