@@ -116,7 +116,11 @@ class Flow:
         return self.world.tenant_a.id
 
     async def create(
-        self, data: bytes = PDF, filename: str = "領収書.pdf", ct: str = "application/pdf", **meta: Any
+        self,
+        data: bytes = PDF,
+        filename: str = "領収書.pdf",
+        ct: str = "application/pdf",
+        **meta: Any,
     ) -> httpx.Response:
         body = {
             "tenant_id": str(self.tenant),
@@ -176,9 +180,7 @@ class Flow:
     async def audit(self) -> list[tuple[str, dict[str, Any]]]:
         async with self.owner.connect() as conn:
             rows = await conn.execute(
-                text(
-                    "select action, details from audit_events where tenant_id = :t order by seq"
-                ),
+                text("select action, details from audit_events where tenant_id = :t order by seq"),
                 {"t": self.tenant},
             )
             return [(r[0], r[1]) for r in rows]

@@ -59,8 +59,12 @@ def check(data: bytes, content_type: str, **kw: object) -> tuple[bool, str | Non
         (make_zip({"a.txt": b"hello"}), Kind.ZIP, "application/zip"),
         (xlsx(), Kind.XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (CSV_CP932, Kind.CSV, "text/csv; charset=cp932"),
-        ("a,b\n1,2\n".encode(), Kind.CSV, "text/csv; charset=utf-8"),
-        (b"\xef\xbb\xbf" + "名前\t金額\n".encode(), Kind.TSV, "text/tab-separated-values; charset=utf-8"),
+        (b"a,b\n1,2\n", Kind.CSV, "text/csv; charset=utf-8"),
+        (
+            b"\xef\xbb\xbf" + "名前\t金額\n".encode(),
+            Kind.TSV,
+            "text/tab-separated-values; charset=utf-8",
+        ),
     ],
 )
 def test_sniffs_each_accepted_kind(data: bytes, kind: Kind, label: str) -> None:
