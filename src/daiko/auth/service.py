@@ -38,6 +38,7 @@ from daiko.auth.passwords import (
     verify_password,
 )
 from daiko.auth.sessions import NewSession, create_session, hash_token, revoke_all_sessions
+from daiko.config import Settings
 from daiko.errors import InvalidInput
 from daiko.mail import Mail, send_mail
 from daiko.runtime import Runtime
@@ -353,8 +354,8 @@ async def sign_out_everywhere(runtime: Runtime, user_id: uuid.UUID) -> int:
 # --- password reset ---------------------------------------------------------------------
 
 
-def reset_link(runtime: Runtime, token: str) -> str:
-    return f"{runtime.settings.base_url.rstrip('/')}/auth/password-reset/confirm?token={token}"
+def reset_link(settings: Settings, token: str) -> str:
+    return f"{settings.base_url.rstrip('/')}/auth/password-reset/confirm?token={token}"
 
 
 async def create_reset_token(
@@ -398,7 +399,7 @@ async def request_password_reset(runtime: Runtime, email: str, ip: str | None) -
             return
         token = await create_reset_token(session, user.id, now, ip)
         to = user.email
-    link = reset_link(runtime, token)
+    link = reset_link(runtime.settings, token)
     body = (
         "パスワード再設定のご案内 / Password reset\n\n"
         "Someone (hopefully you) asked to reset the password of your Daiko account.\n"
