@@ -4,7 +4,7 @@ export PATH := $(HOME)/.local/bin:$(HOME)/.cargo/bin:$(PATH)
 UV = $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PYTEST_ARGS ?=
 
-.PHONY: dev test setup uv lint typecheck fmt check bench browsers clean
+.PHONY: dev test setup uv lint typecheck fmt check bench browsers clean messages
 
 uv:
 	@command -v uv >/dev/null 2>&1 || [ -x "$(HOME)/.local/bin/uv" ] || { \
@@ -47,3 +47,10 @@ bench: setup
 
 clean:
 	rm -rf .daiko .venv .mypy_cache .ruff_cache
+
+# Re-extract translatable strings and merge them into the ja/en catalogs.
+messages: setup
+	@$(UV) run pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k N_ --no-location \
+	  --sort-output --omit-header -o src/daiko/web/locales/messages.pot .
+	@for l in ja en; do $(UV) run pybabel update --no-fuzzy-matching \
+	  -i src/daiko/web/locales/messages.pot -d src/daiko/web/locales -l $$l; done

@@ -14,6 +14,7 @@ from daiko.tenancy.models import Membership, OperatorAssignment, Tenant, User
 
 @dataclass
 class TestUser:
+    __test__ = False  # a factory record, not a pytest class
     id: uuid.UUID
     email: str
     kind: str
@@ -23,6 +24,7 @@ class TestUser:
 
 @dataclass
 class TestTenant:
+    __test__ = False
     id: uuid.UUID
     slug: str
     name: str

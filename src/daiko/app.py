@@ -35,7 +35,9 @@ from daiko.errors import EXCEPTION_HANDLERS
 from daiko.logging import configure_logging
 from daiko.runtime import Runtime
 from daiko.tenancy.scope import NO_TENANTS, TenantScope
+from daiko.web import i18n
 from daiko.web.health import HealthController
+from daiko.web.i18n import locale_middleware
 from daiko.web.middleware import request_id_middleware
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -127,6 +129,7 @@ class DaikoPlugin(InitPluginProtocol):
         )
         app_config.middleware.insert(0, request_id_middleware)
         app_config.middleware.insert(1, authentication_middleware)
+        app_config.middleware.insert(2, locale_middleware)
         app_config.guards.append(policy_guard)
         app_config.middleware.append(prometheus.middleware)
         app_config.dependencies.update(
@@ -138,7 +141,9 @@ class DaikoPlugin(InitPluginProtocol):
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.lifespan.append(lifespan)
         app_config.template_config = TemplateConfig(
-            directory=WEB_DIR / "templates", engine=JinjaTemplateEngine
+            directory=WEB_DIR / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=lambda engine: i18n.install(engine.engine),
         )
         app_config.openapi_config = OpenAPIConfig(
             title="Daiko API",

@@ -120,12 +120,58 @@ def problem_response(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {}))
 
 
+_NOT_PAGES = ("/api", "/oauth", "/.well-known", "/health", "/metrics", "/static")
+
+
+def wants_page(request: Request[Any, Any, Any]) -> bool:
+    """A browser asking for a page gets an HTML error page (or the sign-in page for a
+    401); API clients always get problem+json."""
+    if request.url.path.startswith(_NOT_PAGES):
+        return False
+    handler = request.scope.get("route_handler")
+    if handler is not None and handler.opt.get("page"):
+        return True
+    return "text/html" in request.headers.get("accept", "")
+
+
+def page_or_problem(request: Request[Any, Any, Any], response: Response[Any]) -> Response[Any]:
+    if not wants_page(request) or not isinstance(response.content, dict):
+        return response
+    from urllib.parse import quote
+
+    from litestar.response import Redirect, Template
+
+    body = response.content
+    status: int = body.get("status") or response.status_code
+    if status == 401:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"/auth/login?next={quote(target, safe='/')}", status_code=303)
+    from daiko.web.i18n import gettext
+
+    page = Template(
+        template_name="error.html",
+        status_code=status,
+        context={
+            "title": gettext(str(body.get("title", "Error"))),
+            "detail": body.get("detail"),
+            "errors": body.get("errors"),
+            "request_id": _request_id(request),
+            "path": request.url.path,
+        },
+    )
+    return page
+
+
 def _request_id(request: Request[Any, Any, Any]) -> str | None:
     rid = request.scope.get("state", {}).get("request_id")
     return str(rid) if rid else None
 
 
 def daiko_error_handler(request: Request[Any, Any, Any], exc: DaikoError) -> Response[Any]:
+    return page_or_problem(request, _daiko_problem(request, exc))
+
+
+def _daiko_problem(request: Request[Any, Any, Any], exc: DaikoError) -> Response[Any]:
     return problem_response(
         status=exc.status,
         slug=exc.slug,
@@ -151,6 +197,10 @@ def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
 
 
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    return page_or_problem(request, _http_problem(request, exc))
+
+
+def _http_problem(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     if isinstance(exc, ValidationException):
         errs = _validation_errors(exc)
@@ -182,12 +232,15 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     rid = _request_id(request)
     log.exception("unhandled error", path=request.url.path, request_id=rid)
-    return problem_response(
-        status=HTTP_500_INTERNAL_SERVER_ERROR,
-        slug="internal",
-        title="Internal server error",
-        detail=f"Something went wrong on our side; quote request id {rid}." if rid else None,
-        instance=request.url.path,
+    return page_or_problem(
+        request,
+        problem_response(
+            status=HTTP_500_INTERNAL_SERVER_ERROR,
+            slug="internal",
+            title="Internal server error",
+            detail=f"Something went wrong on our side; quote request id {rid}." if rid else None,
+            instance=request.url.path,
+        ),
     )
 
 

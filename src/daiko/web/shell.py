@@ -1,0 +1,70 @@
+"""The page shell: what every portal and console page gets (principal, navigation,
+CSRF token for forms, flash messages, locale), and `render` to produce a page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+from litestar.response import Template
+
+from daiko.auth.policy import request_principal
+from daiko.auth.principal import Principal
+from daiko.web.flash import clear_flash, pop_flashes
+from daiko.web.i18n import current_locale, gettext
+
+
+@dataclass(frozen=True)
+class NavLink:
+    href: str
+    label: str
+    active: bool
+
+
+def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
+    if principal is None:
+        return []
+    if principal.kind == "user" and principal.user_kind == "operator":
+        items = [("/console", gettext("Queue")), ("/console/jobs", gettext("Jobs"))]
+    else:
+        items = [("/portal", gettext("Dashboard")), ("/portal/jobs", gettext("Jobs"))]
+    return [
+        NavLink(href, label, path == href or (href.count("/") > 1 and path.startswith(href)))
+        for href, label in items
+    ]
+
+
+def csrf_token(request: Request[Any, Any, Any]) -> str:
+    row = request.scope.get("state", {}).get("user_session")
+    token = getattr(row, "csrf_token", None)
+    return str(token) if token else ""
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> Template:
+    """A full page: the shell's context plus `context`; shown flash messages are cleared."""
+    principal = request_principal(request)
+    flashes = pop_flashes(request)
+    page = Template(
+        template_name=template,
+        status_code=status_code,
+        context={
+            "principal": principal,
+            "nav": nav_links(principal, request.url.path),
+            "csrf_token": csrf_token(request),
+            "flashes": flashes,
+            "lang": current_locale(),
+            "path": request.url.path,
+            **(context or {}),
+        },
+    )
+    if flashes:
+        clear_flash(page)
+    return page

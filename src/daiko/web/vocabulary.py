@@ -1,0 +1,32 @@
+"""Words stored as codes and shown translated (`{{ _(code) }}`): marked here so message
+extraction finds them. The English catalog turns codes into English words."""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    return message
+
+
+SERVICES = (N_("payroll"), N_("bookkeeping"), N_("social_insurance"))
+ROLES = (
+    N_("client_admin"),
+    N_("client_member"),
+    N_("client_viewer"),
+    N_("operator"),
+    N_("lead"),
+    N_("ops_admin"),
+    N_("partner"),
+)
+TENANT_STATUSES = (N_("active"), N_("suspended"), N_("offboarded"))
+JOB_STATUSES = (N_("queued"), N_("running"), N_("succeeded"), N_("failed"), N_("cancelled"))
+PROBLEM_TITLES = (
+    N_("Not found"),
+    N_("Authentication is required"),
+    N_("You may not do this"),
+    N_("The input is not valid"),
+    N_("Conflict with the current state"),
+    N_("Internal server error"),
+    N_("The request is malformed"),
+    N_("Too many requests"),
+)
