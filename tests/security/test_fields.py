@@ -202,3 +202,27 @@ async def test_reveal_decrypts_and_audits_in_one_transaction(
         "e1",
         {"field": PURPOSE, "sensitive": "my_number", "purpose": "withholding_slip"},
     )
+
+
+async def test_rotate_master_key_rewraps_every_tenant_and_audits_it(
+    runtime: Runtime, world: World, keyring: MasterKeyring
+) -> None:
+    from daiko.security.fields import rotate_master_key
+
+    for tenant in (world.tenant_a, world.tenant_b):
+        async with runtime.db.session(scope_of_tenant(tenant.id)) as s:
+            await encrypt_field(s, tenant.id, MY_NUMBER, purpose=PURPOSE, keyring=keyring)
+    rotating = MasterKeyring(current=os.urandom(32), previous=(keyring.current,))
+    done = await rotate_master_key(runtime.db, rotating)
+    assert done == {world.tenant_a.id: 1, world.tenant_b.id: 1}
+    assert await rotate_master_key(runtime.db, rotating) == {
+        world.tenant_a.id: 0,
+        world.tenant_b.id: 0,
+    }
+    async with runtime.db.session(scope_of_tenant(world.tenant_b.id)) as s:
+        event = (await s.execute(select(AuditEvent))).scalar_one()
+    assert (event.action, event.actor_kind, event.details) == (
+        "tenant.data_keys_rewrapped",
+        "system",
+        {"keys": 1, "master_key_id": rotating.current_id},
+    )
