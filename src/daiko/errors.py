@@ -142,7 +142,7 @@ def page_or_problem(request: Request[Any, Any, Any], response: Response[Any]) ->
     from litestar.response import Redirect, Template
 
     body: dict[str, Any] = response.content
-    status = int(body.get("status") or response.status_code)
+    status = int(body.get("status") or response.status_code or 500)
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(f"/auth/login?next={quote(target, safe='/')}", status_code=303)
