@@ -521,4 +521,5 @@ async def set_status(session: AsyncSession, tenant: Tenant, status: str) -> Stat
     change = StatusChange(tenant.status, status)
     tenant.status = status
     await session.flush()
+    await session.refresh(tenant)  # updated_at is set by the server
     return change
