@@ -1,11 +1,39 @@
-"""Every periodic job of the system, in one place. Cron expressions are UTC."""
+"""Every periodic job of the system, in one place. Cron expressions are UTC (five
+fields, or six with seconds last). Domains add theirs here."""
 
 from __future__ import annotations
 
-from daiko.cases.recurring import run_periodic as open_recurring_cases
+import uuid
+from datetime import datetime, timedelta
+
+from daiko.runtime import Runtime
 from daiko.scheduler import Periodic
 
+
+async def recover_stale_jobs(runtime: Runtime, tick: datetime) -> None:
+    """Backstop for the relay's frequent sweep: messages lost by a broker for 10 min."""
+    from daiko.jobs.system import recover_stale_work
+
+    await recover_stale_work(runtime.db, queued_for=timedelta(minutes=10))
+
+
+async def prune_scheduler_ticks(runtime: Runtime, tick: datetime) -> None:
+    from daiko.jobs.system import prune_ticks
+
+    await prune_ticks(runtime.db, older_than=timedelta(days=30))
+
+
+async def prune_finished_jobs(runtime: Runtime, tenant_id: uuid.UUID, tick: datetime) -> None:
+    """Finished jobs older than 90 days leave the tenant's list (failed ones stay)."""
+    from daiko.jobs.service import prune_finished
+    from daiko.tenancy.scope import scope_of_tenant
+
+    async with runtime.db.session(scope_of_tenant(tenant_id)) as session:
+        await prune_finished(session, older_than=timedelta(days=90))
+
+
 PERIODIC: list[Periodic] = [
-    # Hourly at :05 (exactly once per period by the database, so a missed hour only waits).
-    Periodic(name="cases.open_recurring", cron="5 * * * *", run=open_recurring_cases),
+    Periodic("jobs.recover_stale", "* * * * *", run=recover_stale_jobs),
+    Periodic("scheduler.prune_ticks", "7 3 * * *", run=prune_scheduler_ticks),
+    Periodic("jobs.prune_finished", "17 3 * * *", per_tenant=prune_finished_jobs),
 ]

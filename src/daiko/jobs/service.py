@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import delete, func, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.errors import Conflict, InvalidInput
@@ -453,3 +454,15 @@ async def retry_job(session: AsyncSession, job: Job) -> Job:
     await session.flush()
     await session.refresh(locked)
     return locked
+
+
+async def prune_finished(session: AsyncSession, *, older_than: timedelta) -> int:
+    """Delete succeeded and cancelled jobs finished before `older_than` ago (their chunks
+    and sample records go with them). Failed jobs stay until someone looks at them."""
+    deleted = await session.execute(
+        delete(Job).where(
+            Job.status.in_(("succeeded", "cancelled")),
+            Job.finished_at < func.now() - older_than,
+        )
+    )
+    return int(deleted.rowcount)  # type: ignore[attr-defined]

@@ -169,3 +169,12 @@ async def tenant_of_job(db: Database, job_id: uuid.UUID) -> uuid.UUID | None:
             await conn.execute(text("select tenant_id from jobs where id = :id"), {"id": job_id})
         ).scalar()
     return value if isinstance(value, uuid.UUID) else None
+
+
+async def prune_ticks(db: Database, *, older_than: timedelta) -> int:
+    async with db.system_engine.begin() as conn:
+        deleted = await conn.execute(
+            text("delete from scheduler_ticks where tick < now() - make_interval(secs => :s)"),
+            {"s": older_than.total_seconds()},
+        )
+    return int(deleted.rowcount)
