@@ -57,6 +57,7 @@ DOMAINS: Sequence[str] = (
     "bookkeeping",
     "social_insurance",
     "partners",
+    "security",
 )
 
 

@@ -63,4 +63,6 @@ def grant_runtime_privileges(conn: Connection) -> None:
     for table in sorted(APPEND_ONLY_TABLES):
         exists = conn.execute(text("select to_regclass(:t)"), {"t": table}).scalar()
         if exists is not None:
-            conn.execute(text(f"revoke update, delete, truncate on {table} from {APP_ROLE}"))
+            conn.execute(
+                text(f"revoke update, delete, truncate on {table} from {APP_ROLE}, {SYSTEM_ROLE}")
+            )
