@@ -23,7 +23,7 @@ import msgspec
 import structlog
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.background_tasks import BackgroundTask
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, Parameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,7 +67,7 @@ from daiko.runtime import Runtime
 log = structlog.get_logger("daiko.cases")
 MAX_PAGE = 200
 IfMatch = Annotated[
-    str | None, Parameter(header="If-Match", description="The ETag of the case you read")
+    str | None, HeaderParameter(name="If-Match", description="The ETag of the case you read")
 ]
 
 
@@ -149,9 +149,9 @@ class CaseController(Controller):
         db_session: AsyncSession,
         tenant_id: uuid.UUID | None = None,
         service_: Annotated[
-            str | None, Parameter(query="service", pattern=r"^[a-z_]{1,32}$")
+            str | None, QueryParameter(name="service", pattern=r"^[a-z_]{1,32}$")
         ] = None,
-        type_: Annotated[CaseType | None, Parameter(query="type")] = None,
+        type_: Annotated[CaseType | None, QueryParameter(name="type")] = None,
         status: Annotated[list[StatusName] | None, Parameter(description="repeatable")] = None,
         assignee_id: uuid.UUID | None = None,
         unassigned: bool = False,
@@ -452,7 +452,7 @@ class CaseController(Controller):
         return ChecklistItemOut.of(item)
 
     @post(
-        "/{case_id:uuid}/checklist/{item_id:uuid}/provide",
+        "/{case_id:uuid}/checklist/{checklist_item_id:uuid}/provide",
         opt={"action": Action.CASES_READ},
         status_code=HTTP_200_OK,
     )
@@ -461,13 +461,13 @@ class CaseController(Controller):
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         case_id: uuid.UUID,
-        item_id: uuid.UUID,
+        checklist_item_id: uuid.UUID,
         data: ChecklistProvide,
     ) -> ChecklistItemOut:
         """Provide an input: link an uploaded document, or give the value."""
         principal = _principal(request)
         case = await _case(db_session, principal, case_id)
-        item = await repo.checklist_item(db_session, case, item_id)
+        item = await repo.checklist_item(db_session, case, checklist_item_id)
         if item is None:
             raise NotFound("no such checklist item")
         await service.provide_checklist_item(

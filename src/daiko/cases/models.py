@@ -76,6 +76,9 @@ class Case(TenantOwned, Timestamps, Base):
     """One unit of work a client hands off (案件)."""
 
     __tablename__ = "cases"
+    # Server-side defaults and `onupdate` come back with RETURNING, so the API can answer
+    # from the object without a lazy load (which async sessions refuse).
+    __mapper_args__ = {"eager_defaults": True}
     __table_args__ = (
         CheckConstraint(_in("type", tuple(CASE_TYPES)), name="type"),
         CheckConstraint(_in("service", SERVICES), name="service"),
@@ -180,6 +183,7 @@ class CaseChecklistItem(TenantOwned, Timestamps, Base):
     """An input the client must provide: a document or a piece of data."""
 
     __tablename__ = "case_checklist_items"
+    __mapper_args__ = {"eager_defaults": True}
     __table_args__ = (
         _case_fk(),
         _document_fk(),
