@@ -16,6 +16,7 @@ from daiko.auth.principal import Principal
 from daiko.errors import Forbidden
 from daiko.tenancy.models import Tenant
 from daiko.web.i18n import COOKIE, LOCALES
+from daiko.web.jobs import routes as job_pages
 from daiko.web.shell import render
 
 
@@ -84,4 +85,4 @@ async def console_home(request: Request[Any, Any, Any], db_session: AsyncSession
     return render(request, "console/home.html", {"tenants": tenants, "roles": principal.roles})
 
 
-routes = [index, switch_language, portal_home, console_home]
+routes = [index, switch_language, portal_home, console_home, *job_pages]

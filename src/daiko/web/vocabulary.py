@@ -30,3 +30,10 @@ PROBLEM_TITLES = (
     N_("The request is malformed"),
     N_("Too many requests"),
 )
+
+# Short names of job kinds (codes from daiko.jobs.kinds.JobKind).
+JOB_KIND_LABELS = {
+    "noop": N_("No-op (machinery check)"),
+    "sample_records": N_("Sample records batch"),
+    "document_verify": N_("Document verification"),
+}
