@@ -7,10 +7,10 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from daiko.errors import InvalidInput
+from daiko.errors import Conflict, InvalidInput
 from daiko.jobs import repository, service
 from daiko.jobs.kinds import JobKind, spec_of
 from daiko.jobs.models import Job
@@ -184,3 +184,149 @@ async def test_batch_plans_chunks_counts_them_and_the_last_finishes_the_job(
             await conn.execute(text("select item_no from sample_records order by item_no"))
         ).scalars()
         assert list(items) == list(range(25))
+
+
+async def _plan_batch(
+    runtime: Runtime, owner: AsyncEngine, tenant: uuid.UUID, payload: dict[str, Any]
+) -> tuple[Job, list[dict[str, Any]]]:
+    job = await _enqueue(runtime, tenant, JobKind.SAMPLE_RECORDS, payload)
+    assert await handle_message(runtime.db, JobKind.SAMPLE_RECORDS, tenant, job.id) == "succeeded"
+    await _clear_outbox(owner)
+    return job, await _chunks(owner, job.id)
+
+
+async def test_a_failed_chunk_retries_alone_then_fails_the_job_and_is_retried_alone(
+    runtime: Runtime, world: World, owner_engine: AsyncEngine
+) -> None:
+    tenant, kind = world.tenant_a.id, JobKind.SAMPLE_RECORDS
+    job, chunks = await _plan_batch(
+        runtime,
+        owner_engine,
+        tenant,
+        {"count": 30, "chunk_size": 10, "fail_item": 15, "fail_attempts": 3},
+    )
+    ok_first, bad, ok_last = (c["id"] for c in chunks)
+    assert await handle_message(runtime.db, kind, tenant, job.id, ok_first) == "succeeded"
+    assert await handle_message(runtime.db, kind, tenant, job.id, bad) == "queued"
+    assert await handle_message(runtime.db, kind, tenant, job.id, bad) == "queued"
+    # Only the failed chunk was requeued, with growing backoff.
+    assert [(r["chunk_id"], r["delay"]) for r in await _outbox(owner_engine)] == [
+        (bad, 0.5),
+        (bad, 1.0),
+    ]
+    assert await handle_message(runtime.db, kind, tenant, job.id, bad) == "failed"
+    # The job failed fast: its remaining chunk does not start.
+    assert await handle_message(runtime.db, kind, tenant, job.id, ok_last) == "skipped"
+    row = await _job(owner_engine, job.id)
+    assert (row["status"], row["chunks_done"], row["progress_done"]) == ("failed", 1, 10)
+    assert row["last_error"] == (
+        "chunk 2 of 3 (items 10–19) failed after 3 attempts:"
+        " DrillFailure: item 15 failed on attempt 3 as asked"
+    )
+    # Fix the cause, retry from the console: only the unfinished chunks run again.
+    async with owner_engine.begin() as conn:
+        await conn.execute(
+            text("update jobs set payload = payload - 'fail_item' where id = :j"), {"j": job.id}
+        )
+    await _clear_outbox(owner_engine)
+    async with runtime.db.session(scope_of_tenant(tenant)) as s:
+        loaded = await repository.get_job(s, job.id)
+        assert loaded is not None
+        assert (await service.retry_job(s, loaded)).status == "running"
+    assert [r["chunk_id"] for r in await _outbox(owner_engine)] == [bad, ok_last]
+    assert await handle_message(runtime.db, kind, tenant, job.id, ok_first) == "skipped"
+    assert await handle_message(runtime.db, kind, tenant, job.id, bad) == "succeeded"
+    assert await handle_message(runtime.db, kind, tenant, job.id, ok_last) == "succeeded"
+    row = await _job(owner_engine, job.id)
+    assert (row["status"], row["chunks_done"], row["progress_done"]) == ("succeeded", 3, 30)
+    assert row["last_error"] is None
+    async with owner_engine.connect() as conn:
+        assert (await conn.execute(text("select count(*) from sample_records"))).scalar() == 30
+
+
+async def test_a_superseded_worker_cannot_commit_and_no_item_is_applied_twice(
+    runtime: Runtime, world: World, owner_engine: AsyncEngine
+) -> None:
+    """Worker 1 claims a chunk and stalls past its lease; worker 2 takes over and
+    finishes; worker 1's late finish is fenced off by the attempt number."""
+    tenant, kind = world.tenant_a.id, JobKind.SAMPLE_RECORDS
+    job, chunks = await _plan_batch(runtime, owner_engine, tenant, {"count": 10, "chunk_size": 10})
+    scope = scope_of_tenant(tenant)
+    async with runtime.db.session(scope) as s:
+        stalled = await service.claim(s, kind, job.id, chunks[0]["id"])
+    assert stalled is not None and stalled.attempt == 1
+    # A live lease: a duplicate message claims nothing.
+    async with runtime.db.session(scope) as s:
+        assert await service.claim(s, kind, job.id, chunks[0]["id"]) is None
+    async with owner_engine.begin() as conn:
+        await conn.execute(text("update job_chunks set lease_until = now() - interval '1 s'"))
+    assert await handle_message(runtime.db, kind, tenant, job.id, chunks[0]["id"]) == "succeeded"
+    with pytest.raises(service.Superseded):
+        async with runtime.db.session(scope) as s:
+            await service.finish(s, stalled)
+    async with owner_engine.connect() as conn:
+        assert (await conn.execute(text("select count(*) from sample_records"))).scalar() == 10
+    row = await _job(owner_engine, job.id)
+    assert (row["status"], row["chunks_done"]) == ("succeeded", 1)
+
+
+async def test_recovery_requeues_expired_leases_and_fails_exhausted_work(
+    runtime: Runtime, world: World, owner_engine: AsyncEngine
+) -> None:
+    from datetime import timedelta
+
+    from daiko.jobs.system import recover_stale_work
+
+    tenant = world.tenant_a.id
+    job = await _enqueue(runtime, tenant, JobKind.NOOP, {})
+    async with runtime.db.session(scope_of_tenant(tenant)) as s:
+        assert await service.claim(s, JobKind.NOOP, job.id, None) is not None
+    await _clear_outbox(owner_engine)
+    # Lease still live: nothing to recover.
+    assert await recover_stale_work(runtime.db, queued_for=timedelta(minutes=10)) == {}
+    async with owner_engine.begin() as conn:
+        await conn.execute(update(Job).values(lease_until=text("now() - interval '1 s'")))
+    assert await recover_stale_work(runtime.db, queued_for=timedelta(minutes=10)) == {"queued": 1}
+    assert [r["job_id"] for r in await _outbox(owner_engine)] == [job.id]
+    # The last attempt's worker died too: the job fails with a readable reason.
+    async with owner_engine.begin() as conn:
+        await conn.execute(
+            update(Job).values(
+                status="running", attempts=3, lease_until=text("now() - interval '1 s'")
+            )
+        )
+    assert await recover_stale_work(runtime.db, queued_for=timedelta(minutes=10)) == {"failed": 1}
+    row = await _job(owner_engine, job.id)
+    assert row["status"] == "failed"
+    assert row["last_error"] == (
+        "the worker was lost (no result within its lease) and all 3 attempts are used"
+    )
+    # A queued job whose message the broker lost is republished after `queued_for`.
+    lost = await _enqueue(runtime, tenant, JobKind.NOOP, {})
+    await _clear_outbox(owner_engine)
+    assert await recover_stale_work(runtime.db, queued_for=timedelta(minutes=10)) == {}
+    assert await recover_stale_work(runtime.db, queued_for=timedelta(seconds=0)) == {"queued": 1}
+    assert [r["job_id"] for r in await _outbox(owner_engine)] == [lost.id]
+
+
+async def test_cancelling_a_running_batch_stops_its_remaining_chunks(
+    runtime: Runtime, world: World, owner_engine: AsyncEngine
+) -> None:
+    tenant, kind = world.tenant_a.id, JobKind.SAMPLE_RECORDS
+    job, chunks = await _plan_batch(runtime, owner_engine, tenant, {"count": 20, "chunk_size": 10})
+    assert await handle_message(runtime.db, kind, tenant, job.id, chunks[0]["id"]) == "succeeded"
+    async with runtime.db.session(scope_of_tenant(tenant)) as s:
+        loaded = await repository.get_job(s, job.id)
+        assert loaded is not None
+        assert (await service.cancel_job(s, loaded)).status == "cancelled"
+        with pytest.raises(Conflict, match="already cancelled"):
+            await service.cancel_job(s, loaded)
+    assert await handle_message(runtime.db, kind, tenant, job.id, chunks[1]["id"]) == "skipped"
+    async with owner_engine.connect() as conn:
+        assert (await conn.execute(text("select count(*) from sample_records"))).scalar() == 10
+
+
+async def test_enqueue_records_the_kinds_limits(runtime: Runtime, world: World) -> None:
+    job = await _enqueue(runtime, world.tenant_a.id, JobKind.SAMPLE_RECORDS, {"count": 3})
+    assert job.max_attempts == spec_of(JobKind.SAMPLE_RECORDS).max_attempts
+    assert job.payload == {"count": 3}
