@@ -133,9 +133,11 @@ async def _create_tenant(principal: Principal, tenant_id: uuid.UUID | None) -> u
         for t in principal.scope.tenant_ids
         if allows(principal, Action.CASES_SUBMIT, t) or allows(principal, Action.CASES_WORK, t)
     ]
-    if len(able) != 1:
-        raise InvalidInput.field("tenant_id", "required: you act for several tenants")
-    return able[0]
+    if len(able) == 1:
+        return able[0]
+    if not able and len(principal.scope.tenant_ids) == 1:
+        return next(iter(principal.scope.tenant_ids))  # refused by the policy next (403)
+    raise InvalidInput.field("tenant_id", "required: you act for several tenants")
 
 
 class CaseController(Controller):
