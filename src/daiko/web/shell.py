@@ -10,7 +10,7 @@ from typing import Any
 from litestar import Request
 from litestar.response import Template
 
-from daiko.auth.policy import request_principal
+from daiko.auth.policy import Action, allows, request_principal
 from daiko.auth.principal import Principal
 from daiko.web.flash import clear_flash, pop_flashes
 from daiko.web.i18n import current_locale, gettext
@@ -26,10 +26,15 @@ class NavLink:
 def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
     if principal is None:
         return []
+    audit = principal.is_ops_admin or allows(principal, Action.AUDIT_READ)
     if principal.kind == "user" and principal.user_kind == "operator":
         items = [("/console", gettext("Queue")), ("/console/jobs", gettext("Jobs"))]
+        if audit:
+            items.append(("/console/audit", gettext("Audit trail")))
     else:
         items = [("/portal", gettext("Dashboard")), ("/portal/jobs", gettext("Jobs"))]
+        if audit:
+            items.append(("/portal/audit", gettext("Audit trail")))
     return [
         NavLink(href, label, path == href or (href.count("/") > 1 and path.startswith(href)))
         for href, label in items

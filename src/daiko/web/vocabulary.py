@@ -19,6 +19,7 @@ ROLES = (
     N_("partner"),
 )
 TENANT_STATUSES = (N_("active"), N_("suspended"), N_("offboarded"))
+ACTOR_KINDS = (N_("user"), N_("system"))  # "operator" and "partner" are roles above
 JOB_STATUSES = (N_("queued"), N_("running"), N_("succeeded"), N_("failed"), N_("cancelled"))
 PROBLEM_TITLES = (
     N_("Not found"),
