@@ -34,3 +34,12 @@ async def seed(engine: AsyncEngine, world: World) -> dict[str, str]:
                 )
             )
     return {"grant_id": str(grant_a)}
+
+
+# Minimal valid bodies for the generated route matrix ("METHOD path" → body).
+ROUTE_BODIES = {
+    "POST /api/v1/tenants/{tenant_id}/partner-grants": {
+        "client_id": "dkp_matrix",
+        "scopes": ["employees:read"],
+    },
+}
