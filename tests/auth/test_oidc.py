@@ -179,3 +179,18 @@ async def test_sso_not_configured_is_404(client: httpx.AsyncClient, runtime: Run
     r = await client.get("/auth/oidc/start")
     assert r.status_code == 404
     assert r.json()["detail"] == "single sign-on is not configured"
+
+
+async def test_platform_sso_does_not_bypass_a_tenant_idp(
+    client: httpx.AsyncClient,
+    world: World,
+    sso: OidcProvider,
+    clock: Clock,
+    owner_engine: AsyncEngine,
+) -> None:
+    spec = {"issuer": "https://idp.a.example", "client_id": "x", "client_secret_env": "X"}
+    await set_tenant(owner_engine, world.tenant_a.id, settings={"oidc": {**spec, "required": True}})
+    sso.next_subject = Subject(world.tenant_a.users["client_member"].email)
+    r = await sign_in_via(client, sso, "/auth/oidc/start")
+    assert r.status_code == 400
+    assert "Sign in through 株式会社エー&#39;s identity provider." in r.text

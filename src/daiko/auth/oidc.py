@@ -200,11 +200,18 @@ async def complete(
         user = (
             await session.execute(select(User).where(func.lower(User.email) == email.lower()))
         ).scalar_one_or_none()
-        if user is not None and provider.tenant_id is not None:
-            from daiko.auth.service import user_tenant_ids
+        if user is not None:
+            from daiko.auth.service import oidc_required_tenant, user_tenant_ids
 
-            if provider.tenant_id not in await user_tenant_ids(session, user.id):
+            tenant_ids = await user_tenant_ids(session, user.id)
+            if provider.tenant_id is not None and provider.tenant_id not in tenant_ids:
                 user = None
+            elif (own := await oidc_required_tenant(session, tenant_ids)) is not None and (
+                own.id != provider.tenant_id
+            ):
+                # The tenant requires its own IdP: the platform's SSO does not count.
+                auth_event("oidc sign-in refused", provider=provider.key, reason="tenant_idp")
+                raise OidcFailed(f"Sign in through {own.name}'s identity provider.")
     if user is None or not user.is_active:
         auth_event("oidc sign-in refused", provider=provider.key, reason="no_user")
         raise OidcFailed("No Daiko account matches this identity.")
