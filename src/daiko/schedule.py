@@ -32,8 +32,16 @@ async def prune_finished_jobs(runtime: Runtime, tenant_id: uuid.UUID, tick: date
         await prune_finished(session, older_than=timedelta(days=90))
 
 
+async def export_audit_heads(runtime: Runtime, tenant_id: uuid.UUID, tick: datetime) -> None:
+    """Each tenant's audit chain head to the document store, daily (00:05 JST)."""
+    from daiko.audit.heads import export_head
+
+    await export_head(runtime, tenant_id, (tick + timedelta(hours=9)).date())
+
+
 PERIODIC: list[Periodic] = [
     Periodic("jobs.recover_stale", "* * * * *", run=recover_stale_jobs),
     Periodic("scheduler.prune_ticks", "7 3 * * *", run=prune_scheduler_ticks),
     Periodic("jobs.prune_finished", "17 3 * * *", per_tenant=prune_finished_jobs),
+    Periodic("audit.export_heads", "5 15 * * *", per_tenant=export_audit_heads),
 ]

@@ -37,9 +37,11 @@ def verify(ctx: click.Context, slug: str | None) -> None:
     settings = _settings(ctx)
 
     async def go() -> list[TenantVerification]:
-        db = Database(settings)  # only PostgreSQL is needed, not the broker or the store
+        from daiko.documents.store import build_store
+
+        db = Database(settings)  # PostgreSQL and the store of exported heads; no broker
         try:
-            return await verify_tenants(db, slug)
+            return await verify_tenants(db, slug, store=build_store(settings))
         finally:
             await db.dispose()
 

@@ -9,6 +9,7 @@ transaction: the lock is held until commit.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import uuid
@@ -31,6 +32,7 @@ from daiko.audit.chain import (
 from daiko.audit.models import ACTION_PATTERN, ACTOR_KINDS, AuditEvent
 from daiko.auth.principal import Principal
 from daiko.db.engine import Database
+from daiko.documents.store import DocumentStore
 from daiko.tenancy.scope import scope_of_tenant
 
 _ACTION = re.compile(ACTION_PATTERN)
@@ -171,6 +173,7 @@ class BreakReason(StrEnum):
     SEQUENCE_GAP = "sequence_gap"
     HASH_MISMATCH = "hash_mismatch"
     PREV_HASH_MISMATCH = "prev_hash_mismatch"
+    HEAD_MISMATCH = "head_mismatch"  # the chain lost or rewrote its exported head
 
 
 @dataclass(frozen=True)
@@ -275,15 +278,30 @@ class TenantVerification:
         return self.result is not None and self.result.ok
 
 
-async def verify_tenants(db: Database, slug: str | None = None) -> list[TenantVerification]:
+async def verify_tenants(
+    db: Database, slug: str | None = None, *, store: DocumentStore | None = None
+) -> list[TenantVerification]:
     """Verify every tenant's chain (or one tenant's), each in its own scope and its own
-    try: one unreadable chain never stops the others."""
+    try: one unreadable chain never stops the others. With `store`, an intact chain must
+    also still hold the head last exported there (`daiko.audit.heads`)."""
+    from daiko.audit.heads import check_against_export
+
     tenants = await repository.tenants_for_verification_as_system(db.system_engine, slug)
     out: list[TenantVerification] = []
     for tenant in tenants:
         try:
             async with db.session(scope_of_tenant(tenant.id)) as session:
                 result = await verify_chain(session, tenant.id)
+                if result.ok and store is not None:
+                    problem = await check_against_export(session, store, tenant.id)
+                    if problem is not None:
+                        result = dataclasses.replace(
+                            result,
+                            ok=False,
+                            broken_seq=result.head_seq + 1,
+                            reason=BreakReason.HEAD_MISMATCH,
+                            detail=problem,
+                        )
         except Exception as exc:
             log.exception("audit verification failed", tenant_id=str(tenant.id))
             out.append(TenantVerification(tenant.id, tenant.slug, None, f"{type(exc).__name__}"))
