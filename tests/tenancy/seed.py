@@ -25,12 +25,6 @@ ROUTE_BODIES: dict[str, dict[str, object]] = {
     },
     "PATCH /api/v1/tenants/{tenant_id}/operators/{assignment_id}": {"role": "lead"},
     "POST /api/v1/tenants/{tenant_id}/offboard": {"confirm_slug": "tenant-a"},
-    # Auth's route, written here until tests/auth/seed.py carries its own ROUTE_BODIES
-    # (the matrix merges every seed module's entries; move it there, then delete here).
-    "POST /api/v1/tenants/{tenant_id}/partner-grants": {
-        "client_id": "dkp_matrix",
-        "scopes": ["employees:read"],
-    },
 }
 
 
