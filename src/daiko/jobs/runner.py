@@ -44,6 +44,8 @@ async def handle_message(
         return "superseded"
     except Exception as exc:
         error = service.describe(exc)
+        if isinstance(exc, TimeoutError):
+            error = f"time limit of {spec_of(kind).time_limit:g} s exceeded"
         log.warning(
             "job attempt failed",
             kind=kind.value,

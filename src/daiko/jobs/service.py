@@ -151,7 +151,9 @@ async def _claim_chunk(session: AsyncSession, job: Job, chunk_id: uuid.UUID) -> 
     elif chunk.status != "queued":
         return None
     if chunk.attempts >= job.max_attempts:
-        await _fail_chunk(session, job, chunk, _lost_message(chunk.attempts))
+        locked = await repository.get_job(session, job.id, for_update=True)
+        assert locked is not None
+        await _fail_chunk(session, locked, chunk, _lost_message(chunk.attempts))
         return None
     attempt = chunk.attempts + 1
     await session.execute(
