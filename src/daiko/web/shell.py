@@ -28,11 +28,19 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
         return []
     audit = principal.is_ops_admin or allows(principal, Action.AUDIT_READ)
     if principal.kind == "user" and principal.user_kind == "operator":
-        items = [("/console", gettext("Queue")), ("/console/jobs", gettext("Jobs"))]
+        items = [
+            ("/console", gettext("Queue")),
+            ("/console/documents", gettext("Documents")),
+            ("/console/jobs", gettext("Jobs")),
+        ]
         if audit:
             items.append(("/console/audit", gettext("Audit trail")))
     else:
-        items = [("/portal", gettext("Dashboard")), ("/portal/jobs", gettext("Jobs"))]
+        items = [
+            ("/portal", gettext("Dashboard")),
+            ("/portal/documents", gettext("Documents")),
+            ("/portal/jobs", gettext("Jobs")),
+        ]
         if audit:
             items.append(("/portal/audit", gettext("Audit trail")))
     return [

@@ -38,3 +38,15 @@ JOB_KIND_LABELS = {
     "sample_records": N_("Sample records batch"),
     "document_verify": N_("Document verification"),
 }
+
+DOCUMENT_CLASSIFICATIONS = (
+    N_("timesheet"),
+    N_("receipt"),
+    N_("bank_statement"),
+    N_("payslip"),
+    N_("filing"),
+    N_("contract"),
+    N_("other"),
+)
+RETENTION_CLASSES = (N_("bookkeeping_evidence"), N_("payroll_record"), N_("general"))
+VERSION_STATUSES = (N_("pending"), N_("uploaded"), N_("verified"), N_("quarantined"))
