@@ -37,6 +37,7 @@ from daiko.cases.models import (
 )
 from daiko.errors import Conflict, DaikoError, Forbidden, InvalidInput, NotFound
 from daiko.ids import new_id
+from daiko.sla.service import refresh_case_sla
 
 log = structlog.get_logger("daiko.cases")
 
@@ -251,6 +252,7 @@ async def _after_open(
     if case.status == "submitted" and case.assignee_id is None:
         case.assignee_id = await repo.least_loaded_operator(session, case.tenant_id)
         await session.flush()
+    await refresh_case_sla(session, case)
     await record(
         session,
         tenant_id=case.tenant_id,
@@ -328,6 +330,7 @@ async def update_case(
         setattr(case, key, value)
     _bump(case)
     await session.flush()
+    await refresh_case_sla(session, case)
     await record(
         session,
         tenant_id=case.tenant_id,
@@ -424,6 +427,7 @@ async def transition(
     if to == "submitted" and case.assignee_id is None:
         case.assignee_id = await repo.least_loaded_operator(session, case.tenant_id)
         await session.flush()
+    await refresh_case_sla(session, case)
     await record(
         session,
         tenant_id=case.tenant_id,
@@ -553,6 +557,8 @@ async def post_message(
     await session.flush()
     for user_id in wanted:
         await repo.add_watcher(session, case, user_id)
+    if operator and visibility == "public":
+        await refresh_case_sla(session, case)  # the operators' reply answers the client
     await record(
         session,
         tenant_id=case.tenant_id,
@@ -647,6 +653,7 @@ async def add_checklist_item(
     )
     session.add(row)
     await session.flush()
+    await refresh_case_sla(session, case)  # a missing required input may pause a clock
     await record(
         session,
         tenant_id=case.tenant_id,
@@ -686,6 +693,7 @@ async def provide_checklist_item(
     item.provided_by = actor.user_id
     item.updated_at = item.provided_at
     await session.flush()
+    await refresh_case_sla(session, case)  # the input arrived: a paused clock resumes
     await record(
         session,
         tenant_id=case.tenant_id,

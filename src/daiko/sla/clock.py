@@ -198,3 +198,74 @@ def _deadline_clock(
     return ClockState(
         "warning" if level else "ok", elapsed, remaining, due, fraction, level, started, None
     )
+
+
+def _crossing(
+    intervals: Sequence[Interval],
+    calendar: BusinessCalendar,
+    amount: dt.timedelta,
+    running_from: dt.datetime | None,
+) -> dt.datetime | None:
+    """The moment `amount` of business time has been used in `intervals` (then, if the
+    clock still runs, after `running_from`), or None if it never is."""
+    used = dt.timedelta(0)
+    for a, b in intervals:
+        part = calendar.business_time_between(a, b)
+        if part > dt.timedelta(0) and used + part >= amount:
+            return min(calendar.add_business_time(a, amount - used), b)
+        used += part
+    if running_from is None:
+        return None
+    return calendar.add_business_time(running_from, max(amount - used, dt.timedelta(0)))
+
+
+def threshold_times(
+    history: Sequence[StatusChange],
+    target: DurationTarget | DeadlineTarget,
+    calendar: BusinessCalendar,
+    now: dt.datetime,
+    fractions: Sequence[Decimal],
+    *,
+    extra_pauses: Sequence[Interval] = (),
+) -> list[dt.datetime | None]:
+    """When the clock reaches each fraction of its target (1 = breach): past crossings
+    exactly, future ones assuming nothing pauses it; None when it never reaches it
+    (stopped before, not started, or paused now). Consistent with `compute_clock`: at
+    the returned moment its `fraction` equals the threshold."""
+    if isinstance(target, DeadlineTarget):
+        _, started, stopped, _ = _running_intervals(
+            history, target.start_statuses, target.stop_statuses, frozenset(), now
+        )
+        if started is None:
+            return [None for _ in fractions]
+        total = calendar.business_time_between(started, target.due_at)
+        out: list[dt.datetime | None] = []
+        for f in fractions:
+            moment = (
+                target.due_at
+                if f >= 1
+                else calendar.add_business_time(started, _scale(total, f))
+                if total > dt.timedelta(0)
+                else started
+            )
+            out.append(None if stopped is not None and stopped < moment else moment)
+        return out
+    intervals, started, stopped, paused = _running_intervals(
+        history, target.start_statuses, target.stop_statuses, target.pause_statuses, now
+    )
+    if started is None:
+        return [None for _ in fractions]
+    running = _subtract(intervals, extra_pauses)
+    in_extra_pause = any(p0 <= now < p1 for p0, p1 in extra_pauses)
+    still_running = stopped is None and not paused and not in_extra_pause
+    # Running intervals end at `now`; a crossing not reached by then is projected on.
+    return [
+        _crossing(running, calendar, _scale(target.duration, f), now if still_running else None)
+        for f in fractions
+    ]
+
+
+def _scale(duration: dt.timedelta, fraction: Decimal) -> dt.timedelta:
+    """`duration × fraction` to the microsecond, exactly (Decimal, not float)."""
+    micros = Decimal(duration // dt.timedelta(microseconds=1)) * fraction
+    return dt.timedelta(microseconds=int(micros.to_integral_value(rounding=ROUND_HALF_UP)))

@@ -104,6 +104,13 @@ class SlaClock(TenantOwned, Base):
         ),
         # The reports: settled clocks per tenant and month.
         Index("ix_sla_clocks_tenant_id_settled_at", "tenant_id", "settled_at"),
+        # Policy drift: which tenants' unsettled clocks were computed under which policy.
+        Index(
+            "ix_sla_clocks_unsettled_policy",
+            "tenant_id",
+            "policy_hash",
+            postgresql_where=text("settled_at is null"),
+        ),
     )
 
     case_id: Mapped[uuid.UUID] = mapped_column()

@@ -133,6 +133,13 @@ def upgrade() -> None:
         ["tenant_id", "settled_at"],
         unique=False,
     )
+    op.create_index(
+        "ix_sla_clocks_unsettled_policy",
+        "sla_clocks",
+        ["tenant_id", "policy_hash"],
+        unique=False,
+        postgresql_where=sa.text("settled_at is null"),
+    )
     op.create_table(
         "sla_events",
         sa.Column("case_id", sa.UUID(), nullable=False),
@@ -204,6 +211,11 @@ def downgrade() -> None:
     )
     op.drop_index("ix_sla_events_tenant_id_case_id", table_name="sla_events")
     op.drop_table("sla_events")
+    op.drop_index(
+        "ix_sla_clocks_unsettled_policy",
+        table_name="sla_clocks",
+        postgresql_where=sa.text("settled_at is null"),
+    )
     op.drop_index("ix_sla_clocks_tenant_id_settled_at", table_name="sla_clocks")
     op.drop_index(
         "ix_sla_clocks_next_event_at",
