@@ -25,6 +25,7 @@ Permission table (roles per tenant; ops_admin is a platform role):
 | cases:assign | | | | | ✓ | — |
 | documents:read | ✓ | ✓ | ✓ | ✓ | ✓ | documents:read |
 | documents:write | | ✓ | ✓ | ✓ | ✓ | documents:write |
+| documents:hold (legal hold) | | | | | ✓ | — |
 | employees:read | ✓ | ✓ | ✓ | ✓ | ✓ | employees:read |
 | employees:write | | ✓ | ✓ | ✓ | ✓ | employees:write |
 | sensitive:reveal | | | ✓ | | ✓ | — |
@@ -80,6 +81,7 @@ class Action(StrEnum):
     CASES_ASSIGN = "cases:assign"
     DOCUMENTS_READ = "documents:read"
     DOCUMENTS_WRITE = "documents:write"
+    DOCUMENTS_HOLD = "documents:hold"
     EMPLOYEES_READ = "employees:read"
     EMPLOYEES_WRITE = "employees:write"
     SENSITIVE_REVEAL = "sensitive:reveal"
@@ -121,6 +123,7 @@ ROLE_PERMISSIONS: dict[Action, frozenset[str]] = {
     A.CASES_ASSIGN: frozenset({_LD}),
     A.DOCUMENTS_READ: _ALL,
     A.DOCUMENTS_WRITE: frozenset({_M, _AD, _OP, _LD}),
+    A.DOCUMENTS_HOLD: frozenset({_LD}),
     A.EMPLOYEES_READ: _ALL,
     A.EMPLOYEES_WRITE: frozenset({_M, _AD, _OP, _LD}),
     A.SENSITIVE_REVEAL: frozenset({_AD, _LD}),

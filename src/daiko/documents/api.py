@@ -279,7 +279,11 @@ class DocumentController(Controller):
             return Redirect(url, status_code=HTTP_303_SEE_OTHER)
         return Response(DownloadOut(url=url, expires_in=service.DOWNLOAD_EXPIRES_SECONDS))
 
-    @put("/{document_id:uuid}/legal-hold", opt=WRITE, status_code=HTTP_200_OK)
+    @put(
+        "/{document_id:uuid}/legal-hold",
+        opt={"action": Action.DOCUMENTS_HOLD},
+        status_code=HTTP_200_OK,
+    )
     async def legal_hold(
         self,
         request: Request[Any, Any, Any],
@@ -291,7 +295,7 @@ class DocumentController(Controller):
         be deleted whatever its retention date."""
         principal = _principal(request)
         document = await load_document(
-            db_session, principal, document_id, Action.DOCUMENTS_WRITE, for_update=True
+            db_session, principal, document_id, Action.DOCUMENTS_HOLD, for_update=True
         )
         await service.set_legal_hold(db_session, principal, document, data.legal_hold, data.reason)
         return DocumentOut.of(document, await repository.versions_of(db_session, document))
