@@ -39,9 +39,25 @@ async def export_audit_heads(runtime: Runtime, tenant_id: uuid.UUID, tick: datet
     await export_head(runtime, tenant_id, (tick + timedelta(hours=9)).date())
 
 
+async def sla_scan(runtime: Runtime, tick: datetime) -> None:
+    """Record SLA warnings and breaches once, escalate, notify (set-wise, every minute)."""
+    from daiko.sla.scanner import scan
+
+    await scan(runtime.db, runtime.settings)
+
+
+async def sla_recompute_drifted(runtime: Runtime, tick: datetime) -> None:
+    """Recompute open clocks of tenants whose SLA policy or calendar changed."""
+    from daiko.sla.scanner import recompute_drifted
+
+    await recompute_drifted(runtime.db)
+
+
 PERIODIC: list[Periodic] = [
     Periodic("jobs.recover_stale", "* * * * *", run=recover_stale_jobs),
     Periodic("scheduler.prune_ticks", "7 3 * * *", run=prune_scheduler_ticks),
     Periodic("jobs.prune_finished", "17 3 * * *", per_tenant=prune_finished_jobs),
     Periodic("audit.export_heads", "5 15 * * *", per_tenant=export_audit_heads),
+    Periodic("sla.scan", "* * * * *", run=sla_scan),
+    Periodic("sla.recompute_drifted", "*/5 * * * *", run=sla_recompute_drifted),
 ]

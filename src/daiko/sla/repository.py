@@ -178,8 +178,8 @@ async def insert_events(session: AsyncSession, events: Sequence[dict[str, Any]])
             SlaEvent.due_at,
         )
     )
-    result: list[Row[Any]] = list((await session.execute(stmt)).tuples().all())  # type: ignore[arg-type]
-    return result
+    found: list[Any] = list(await session.execute(stmt))
+    return found
 
 
 ADVANCE = text(
@@ -194,6 +194,12 @@ ADVANCE = text(
       from unnest(cast(:ids as uuid[]), cast(:levels as int[])) as v(id, level)
      where c.tenant_id = :tenant_id and c.id = v.id
     """
+)
+
+
+MARK_ESCALATED = text(
+    "update sla_events set escalated = true"
+    " where tenant_id = :tenant_id and id = any(cast(:ids as uuid[]))"
 )
 
 
