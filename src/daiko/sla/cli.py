@@ -105,3 +105,82 @@ def holidays(calendar_name: str, year: int) -> None:
     for day, reason in calendar.describe(dt.date(year, 1, 1), dt.date(year, 12, 31)):
         if day.weekday() not in calendar.weekend:
             click.echo(f"{day.isoformat()} {day:%a} {reason}")
+
+
+async def _with_runtime(fn: Any) -> Any:
+    from daiko.cli import settings_with_embedded_database
+    from daiko.config import get_settings
+    from daiko.runtime import Runtime
+
+    runtime = Runtime.from_settings(settings_with_embedded_database(get_settings()))
+    try:
+        return await fn(runtime)
+    finally:
+        await runtime.close()
+
+
+@group.command("scan")
+@click.option("--now", default=None, help="Scan as of this moment (ISO 8601); default: now.")
+@click.option("--no-mail", is_flag=True, help="Record events without sending mail.")
+def scan_command(now: str | None, no_mail: bool) -> None:
+    """Run one SLA scan now: record warnings and breaches once, escalate, notify."""
+    from daiko.sla.scanner import scan
+
+    moment = None
+    if now is not None:
+        try:
+            moment = dt.datetime.fromisoformat(now)
+        except ValueError:
+            raise click.BadParameter(f"not a date-time: {now!r}", param_hint="--now") from None
+        if moment.tzinfo is None:
+            raise click.BadParameter("give a time zone (e.g. +09:00)", param_hint="--now")
+
+    async def go(runtime: Any) -> Any:
+        return await scan(runtime.db, runtime.settings, now=moment, notify=not no_mail)
+
+    result = asyncio.run(_with_runtime(go))
+    click.echo(
+        f"due {result.due}, recorded {result.recorded}, escalated {result.escalated}, "
+        f"mails {len(result.mails)}, tenants {result.tenants}, failed {result.failed_tenants}"
+    )
+    if result.failed_tenants:
+        raise SystemExit(1)
+
+
+@group.command("report")
+@click.option("--tenant", "slug", required=True, help="The tenant's slug.")
+@click.option("--month", required=True, help="YYYY-MM (the last month of the report).")
+@click.option("--months", type=int, default=1, show_default=True, help="Months back.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
+def report(slug: str, month: str, months: int, as_csv: bool) -> None:
+    """Attainment of one tenant per service and month."""
+    from sqlalchemy import select
+
+    from daiko.sla.reports import CSV_HEADER, attainment, months_back, parse_month, to_csv
+    from daiko.tenancy.models import Tenant
+    from daiko.tenancy.scope import scope_of_tenant
+
+    try:
+        parse_month(month)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--month") from None
+
+    async def go(runtime: Any) -> Any:
+        async with runtime.db.global_session() as session:
+            tenant_id = (
+                await session.execute(select(Tenant.id).where(Tenant.slug == slug))
+            ).scalar()
+        if tenant_id is None:
+            raise click.BadParameter(f"no tenant {slug!r}", param_hint="--tenant")
+        async with runtime.db.session(scope_of_tenant(tenant_id)) as session:
+            return await attainment(session, [tenant_id], months_back(month, months), month)
+
+    rows = asyncio.run(_with_runtime(go))
+    if as_csv:
+        click.echo(to_csv(rows), nl=False)
+        return
+    widths = [max(len(h), 10) for h in CSV_HEADER]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(CSV_HEADER, widths, strict=True)))
+    for line in to_csv(rows).splitlines()[1:]:
+        cells = line.split(",")
+        click.echo("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))

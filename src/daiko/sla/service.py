@@ -260,3 +260,59 @@ def effective_policy(
     tenant: TenantSla, service: str, priority: str, override: Override | None
 ) -> Policy:
     return resolve_policy(tenant, service, priority, override)
+
+
+OVERRIDE_FIELDS = (
+    "first_response_hours",
+    "acceptance_hours",
+    "resolution_business_days",
+    "payroll_days_before_payday",
+    "pause_on_missing_inputs",
+    "reassign_on_breach",
+    "warn1_pct",
+    "warn2_pct",
+)
+
+
+async def set_override(
+    session: AsyncSession,
+    actor: Any,
+    tenant_id: uuid.UUID,
+    service: str,
+    priority: str,
+    values: dict[str, Any],
+) -> int:
+    """Save a lead's override of one service × priority (audited), then recompute the
+    tenant's open clocks. Returns how many cases were recomputed."""
+    from daiko.audit.service import record
+    from daiko.sla.models import SlaPolicyOverride
+
+    row = await repo.override_row(session, tenant_id, service, priority)
+    before = (
+        {f: getattr(row, f) for f in OVERRIDE_FIELDS} if row else dict.fromkeys(OVERRIDE_FIELDS)
+    )
+    if row is None:
+        row = SlaPolicyOverride(
+            id=new_id(), tenant_id=tenant_id, service=service, priority=priority
+        )
+        session.add(row)
+    for f in OVERRIDE_FIELDS:
+        setattr(row, f, values.get(f))
+    row.updated_by = getattr(actor, "user_id", None)
+    row.updated_at = _now()
+    await session.flush()
+    await record(
+        session,
+        tenant_id=tenant_id,
+        actor=actor,
+        action="sla.policy_changed",
+        resource_type="sla_policy",
+        resource_id=f"{service}/{priority}",
+        details={
+            "from": {k: None if v is None else str(v) for k, v in before.items()},
+            "to": {
+                f: None if values.get(f) is None else str(values.get(f)) for f in OVERRIDE_FIELDS
+            },
+        },
+    )
+    return await recompute_tenant(session, tenant_id)
