@@ -105,7 +105,7 @@ async def refresh(
 
 
 async def rows(engine: AsyncEngine, sql: str, **params: object) -> list[tuple[object, ...]]:
-    async with engine.connect() as conn:
+    async with engine.begin() as conn:
         return [tuple(r) for r in await conn.execute(text(sql), params)]
 
 
