@@ -28,7 +28,7 @@ from daiko.auth.errors import (
     MfaNotEnrolled,
     PasswordSignInDisabled,
 )
-from daiko.auth.events import auth_event
+from daiko.auth.events import audit_user_event, auth_event
 from daiko.auth.models import PasswordReset, UserSession
 from daiko.auth.passwords import (
     check_password_policy,
@@ -145,6 +145,8 @@ async def password_sign_in(
     if not ok or user is None:
         await throttle.record_failure(runtime, limits, now)
         auth_event("sign-in failed", user_id=user.id if user else None, ip=ip)
+        if user is not None:
+            await audit_user_event(runtime, user.id, "user.sign_in_failed", ip=ip)
         raise InvalidCredentials()
     await throttle.clear(runtime, limits[:1])
     async with runtime.db.global_session() as session:
@@ -171,6 +173,9 @@ async def password_sign_in(
             now=now,
         )
     auth_event("signed in", user_id=user.id, method="password", mfa_pending=required, ip=ip)
+    await audit_user_event(
+        runtime, user.id, "user.signed_in", method="password", mfa_pending=required, ip=ip
+    )
     return SignIn(new, user, required, user.totp_enabled_at is not None)
 
 
@@ -253,9 +258,11 @@ async def verify_second_factor(
     if method is None:
         await throttle.record_failure(runtime, limits, now)
         auth_event("second factor failed", user_id=row.user_id, ip=ip)
+        await audit_user_event(runtime, row.user_id, "user.second_factor_failed", ip=ip)
         raise InvalidCode("The code is wrong, expired or already used.")
     await throttle.clear(runtime, limits)
     auth_event("second factor verified", user_id=row.user_id, method=method)
+    await audit_user_event(runtime, row.user_id, "user.second_factor_verified", method=method)
     if method == "recovery_code":
         auth_event("recovery code used", user_id=row.user_id, remaining=len(hashes))
     return new
@@ -317,6 +324,7 @@ async def confirm_enrolment(
             now=now,
         )
     auth_event("mfa enrolled", user_id=row.user_id)
+    await audit_user_event(runtime, row.user_id, "user.mfa_enrolled")
     return new, codes
 
 
@@ -348,6 +356,7 @@ async def sign_out_everywhere(runtime: Runtime, user_id: uuid.UUID) -> int:
     async with runtime.db.global_session() as session:
         count = await revoke_all_sessions(session, user_id, now=utcnow(runtime))
     auth_event("signed out everywhere", user_id=user_id, sessions=count)
+    await audit_user_event(runtime, user_id, "user.signed_out_everywhere", sessions=count)
     return count
 
 
@@ -455,6 +464,7 @@ async def complete_password_reset(runtime: Runtime, token: str, new_password: st
         email = user.email
     await throttle.clear(runtime, [throttle.account_limit(email)])
     auth_event("password reset completed", user_id=reset.user_id)
+    await audit_user_event(runtime, reset.user_id, "user.password_reset")
 
 
 def token_digest(value: str) -> str:
