@@ -30,6 +30,7 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
     if principal.kind == "user" and principal.user_kind == "operator":
         items = [
             ("/console", gettext("Queue")),
+            ("/console/cases", gettext("Cases")),
             ("/console/documents", gettext("Documents")),
             ("/console/jobs", gettext("Jobs")),
         ]
@@ -38,6 +39,7 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
     else:
         items = [
             ("/portal", gettext("Dashboard")),
+            ("/portal/cases", gettext("Cases")),
             ("/portal/documents", gettext("Documents")),
             ("/portal/jobs", gettext("Jobs")),
         ]

@@ -50,3 +50,46 @@ DOCUMENT_CLASSIFICATIONS = (
 )
 RETENTION_CLASSES = (N_("bookkeeping_evidence"), N_("payroll_record"), N_("general"))
 VERSION_STATUSES = (N_("pending"), N_("uploaded"), N_("verified"), N_("quarantined"))
+
+# Cases (codes from daiko.cases.models and daiko.cases.states).
+CASE_STATUSES = (
+    N_("draft"),
+    N_("submitted"),
+    N_("accepted"),
+    N_("in_progress"),
+    N_("waiting_on_client"),
+    N_("in_review"),
+    N_("delivered"),
+    N_("closed"),
+    N_("rejected"),
+    N_("cancelled"),
+)
+CASE_PRIORITIES = (N_("urgent"), N_("high"), N_("normal"), N_("low"))
+CASE_SERVICES = (N_("general"),)  # the others are in SERVICES above
+CASE_TYPE_LABELS = {
+    "payroll": N_("Payroll run"),
+    "bookkeeping_close": N_("Monthly close"),
+    "si_hire": N_("Social insurance: enrolment"),
+    "si_leave": N_("Social insurance: loss of coverage"),
+    "si_dependants": N_("Social insurance: dependants"),
+    "si_santei": N_("Social insurance: annual base (santei)"),
+    "si_monthly_change": N_("Social insurance: monthly change"),
+    "si_bonus": N_("Social insurance: bonus report"),
+    "si_other": N_("Social insurance: other procedure"),
+    "inquiry": N_("General inquiry"),
+}
+# Status change buttons (names from daiko.cases.states.TRANSITIONS).
+CASE_TRANSITION_LABELS = {
+    "submit": N_("Submit"),
+    "cancel": N_("Cancel the case"),
+    "accept": N_("Accept"),
+    "reject": N_("Reject"),
+    "start": N_("Start work"),
+    "ask_client": N_("Ask the client"),
+    "send_to_review": N_("Send to review"),
+    "resume": N_("Resume"),
+    "approve_and_deliver": N_("Approve and deliver"),
+    "request_changes": N_("Request changes"),
+    "close": N_("Close"),
+    "reopen": N_("Reopen"),
+}
