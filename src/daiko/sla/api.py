@@ -175,6 +175,10 @@ class SlaController(Controller):
             raise NotFound("no such tenant")
         authorize(principal, Action.SLA_MANAGE, data.tenant_id)
         values = {f: getattr(data, f) for f in service.OVERRIDE_FIELDS}
+        for name in ("first_response_hours", "acceptance_hours"):
+            hours = values[name]
+            if hours is not None and not (0 < hours <= 9999 and hours == round(hours, 2)):
+                raise InvalidInput.field(name, "more than 0, at most 9999, two decimals")
         await service.set_override(
             db_session, principal, data.tenant_id, data.service, data.priority, values
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -107,16 +108,24 @@ def holidays(calendar_name: str, year: int) -> None:
             click.echo(f"{day.isoformat()} {day:%a} {reason}")
 
 
+@dataclass(frozen=True)
+class _Env:
+    settings: Any
+    db: Any
+
+
 async def _with_runtime(fn: Any) -> Any:
+    """Only the database is needed (no broker, no document store)."""
     from daiko.cli import settings_with_embedded_database
     from daiko.config import get_settings
-    from daiko.runtime import Runtime
+    from daiko.db.engine import Database
 
-    runtime = Runtime.from_settings(settings_with_embedded_database(get_settings()))
+    settings = settings_with_embedded_database(get_settings())
+    db = Database(settings)
     try:
-        return await fn(runtime)
+        return await fn(_Env(settings, db))
     finally:
-        await runtime.close()
+        await db.dispose()
 
 
 @group.command("scan")
