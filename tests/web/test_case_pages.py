@@ -203,6 +203,9 @@ async def test_transition_by_form_and_readable_refusals(
     )
     row = await case_row(owner_engine, case_id)
     assert (row.status, row.version) == ("accepted", 2)
+    shown = await post(to="in_progress")  # a form without its version is not trusted either
+    assert "他の人がこの案件を変更しました。" in shown.text
+    assert (await case_row(owner_engine, case_id)).status == "accepted"
 
     # Not in the machine from here: a message on the page, not a stack trace.
     shown = await post(to="delivered", version="2")
@@ -346,3 +349,15 @@ async def test_leads_assign_in_bulk(
 async def test_clients_cannot_use_the_console_queue(world: World, client_for: ClientFor) -> None:
     c = await client_for(world.tenant_a.users["client_admin"])
     assert (await c.get("/console/cases", headers=HTML)).status_code == 403
+
+
+async def test_case_forms_need_the_csrf_token(
+    world: World, owner_engine: AsyncEngine, client_for: ClientFor
+) -> None:
+    case_id = await seed_case(owner_engine, world.tenant_a.id)
+    member = await client_for(world.tenant_a.users["client_member"])
+    r = await member.post(f"/cases/{case_id}/messages", data={"body": "CSRFなし"}, headers=HTML)
+    assert r.status_code == 403
+    async with owner_engine.connect() as conn:
+        stored = await conn.scalar(select(CaseMessage.id).where(CaseMessage.body == "CSRFなし"))
+    assert stored is None

@@ -161,7 +161,7 @@ def _form_value(form: Any, name: str) -> str | None:
 
 def _error_text(exc: DaikoError) -> str:
     """What the page says when the service refuses a change."""
-    if isinstance(exc, service.PreconditionFailed):
+    if isinstance(exc, service.PreconditionFailed | service.PreconditionRequired):
         return gettext("Someone else changed this case; reload it and try again.")
     if isinstance(exc, service.IllegalTransition):
         return gettext("This status change is not possible from the case's current status.")
@@ -169,9 +169,10 @@ def _error_text(exc: DaikoError) -> str:
         return gettext("You sent this case to review; another lead must approve and deliver it.")
     if isinstance(exc, Forbidden):
         return gettext("You may not do this.")
+    detail = exc.detail or exc.title
     if isinstance(exc, InvalidInput):
-        return gettext("The input is not valid: %(detail)s", detail=exc.detail)
-    return gettext("The change was not made: %(detail)s", detail=exc.detail)
+        return gettext("The input is not valid: %(detail)s", detail=detail)
+    return gettext("The change was not made: %(detail)s", detail=detail)
 
 
 async def _attempt(
