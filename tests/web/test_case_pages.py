@@ -9,12 +9,15 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from daiko.cases import web as case_pages
 from daiko.cases.models import Case, CaseChecklistItem, CaseMessage
+from daiko.documents.models import Document
 from tests.cases.seed import seed, seed_case
 from tests.factories import TestUser, World
 
@@ -361,3 +364,63 @@ async def test_case_forms_need_the_csrf_token(
     async with owner_engine.connect() as conn:
         stored = await conn.scalar(select(CaseMessage.id).where(CaseMessage.body == "CSRFなし"))
     assert stored is None
+
+
+async def test_the_queue_pages_by_due_time(
+    world: World, owner_engine: AsyncEngine, client_for: ClientFor, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(case_pages, "PAGE_SIZE", 2)
+    now = datetime.now(UTC)
+    ids = [await seed_case(owner_engine, world.tenant_a.id, title=f"案件{n}") for n in range(3)]
+    for n, case_id in enumerate(ids):
+        await set_due(owner_engine, case_id, now + timedelta(hours=n + 1))
+    lead = await client_for(world.lead)
+    first = await lead.get("/console/cases", params={"status": "submitted"}, headers=HTML)
+    assert [f'id="case-{i}"' in first.text for i in ids] == [True, True, False]
+    found = re.search(r'<a href="\?([^"]+)" rel="next">', first.text)
+    assert found is not None
+    query = found.group(1).replace("&amp;", "&")
+    assert "status=submitted" in query
+    second = await lead.get(f"/console/cases?{query}", headers=HTML)
+    assert [f'id="case-{i}"' in second.text for i in ids] == [False, False, True]
+    assert 'rel="next"' not in second.text
+
+
+async def test_a_document_item_is_provided_by_choosing_a_document(
+    world: World, owner_engine: AsyncEngine, client_for: ClientFor
+) -> None:
+    case_id = await seed_case(owner_engine, world.tenant_a.id)
+    item_id, document_id = uuid.uuid4(), uuid.uuid4()
+    async with owner_engine.begin() as conn:
+        await conn.execute(
+            insert(Document).values(
+                tenant_id=world.tenant_a.id,
+                id=document_id,
+                title="雇用契約書 山田",
+                classification="contract",
+                retention_class="general",
+                retention_base_date=datetime.now(UTC).date(),
+            )
+        )
+        await conn.execute(
+            insert(CaseChecklistItem).values(
+                tenant_id=world.tenant_a.id,
+                id=item_id,
+                case_id=case_id,
+                label="雇用契約書",
+                kind="document",
+                required=True,
+            )
+        )
+    member = await client_for(world.tenant_a.users["client_member"])
+    page = await member.get(f"/cases/{case_id}", headers=HTML)
+    assert f'<option value="{document_id}">雇用契約書 山田</option>' in page.text
+    r = await member.post(
+        f"/cases/{case_id}/checklist/{item_id}/provide",
+        data={"csrf_token": csrf(page), "document_id": str(document_id)},
+        headers=HTML,
+    )
+    assert r.status_code == 303
+    page = await member.get(f"/cases/{case_id}", headers=HTML)
+    assert f'href="/documents/{document_id}"' in page.text
+    assert "「雇用契約書」を提出しました。" in page.text

@@ -11,6 +11,8 @@ runs in a savepoint, so a refused one leaves nothing behind when the page redire
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -29,6 +31,7 @@ from daiko.cases import repository as repo
 from daiko.cases import service
 from daiko.cases.models import CASE_TYPES, PRIORITIES, SERVICES, Case
 from daiko.cases.states import STATUSES
+from daiko.documents import repository as documents
 from daiko.documents.models import Document
 from daiko.errors import DaikoError, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from daiko.runtime import Runtime
@@ -108,6 +111,33 @@ def _uuid(value: str | None, field: str) -> uuid.UUID | None:
         return uuid.UUID(value)
     except ValueError:
         raise InvalidInput.field(field, "not an id") from None
+
+
+def _cursor(case: Case) -> str:
+    """The (due time, id) keyset position after `case`, as the API spells its cursor."""
+    key = case.due_at or repo.FAR_FUTURE
+    raw = f"{key.isoformat()}|{case.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        key, _, case_id = raw.partition("|")
+        return datetime.fromisoformat(key), uuid.UUID(case_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput.field("after", "not a position this page gave") from None
+
+
+async def _page(
+    session: AsyncSession, where: repo.CaseFilter, after: str | None
+) -> tuple[list[Case], str | None]:
+    """One page of cases and the cursor of the next one (None on the last page)."""
+    rows = list(await repo.list_cases(session, where, after=_after(after), limit=PAGE_SIZE + 1))
+    page = rows[:PAGE_SIZE]
+    return page, _cursor(page[-1]) if len(rows) > PAGE_SIZE else None
 
 
 async def _tenants(session: AsyncSession, principal: Principal) -> list[Tenant]:
@@ -221,6 +251,7 @@ async def portal_cases(
     status: str | None = None,
     type_: Annotated[str | None, QueryParameter(name="type")] = None,
     period: str | None = None,
+    after: str | None = None,
 ) -> Template | Redirect:
     """The client's cases, nearest due time first, and the new request form."""
     principal = _principal(request)
@@ -229,14 +260,14 @@ async def portal_cases(
     period = (period or "").strip() or None
     if period is not None and not re.match(PERIOD_PATTERN, period):
         raise InvalidInput.field("period", "must be like 2026-11 or 2026")
-    rows = await repo.list_cases(
+    rows, next_after = await _page(
         db_session,
         repo.CaseFilter(
             type=_choice(type_, tuple(CASE_TYPES), "type"),
             statuses=[s] if (s := _choice(status, STATUSES, "status")) else (),
             period=period,
         ),
-        limit=PAGE_SIZE,
+        after,
     )
     tenants = await _tenants(db_session, principal)
     return render(
@@ -249,6 +280,7 @@ async def portal_cases(
             "statuses": STATUSES,
             "types": tuple(CASE_TYPES),
             "filters": {"status": status or "", "type": type_ or "", "period": period or ""},
+            "next_after": next_after,
             "type_label": type_label,
             "due_badge": due_badge,
         },
@@ -320,6 +352,7 @@ async def console_cases(
     status: str | None = None,
     assignee: str | None = None,
     priority: str | None = None,
+    after: str | None = None,
 ) -> Template:
     """The queue across the operator's tenants, nearest due time first."""
     principal = _principal(request)
@@ -335,7 +368,7 @@ async def console_cases(
     else:
         assignee_id = _uuid(assignee, "assignee")
     s = _choice(status, STATUSES, "status")
-    rows = await repo.list_cases(
+    rows, next_after = await _page(
         db_session,
         repo.CaseFilter(
             tenant_id=tenant_id,
@@ -345,7 +378,7 @@ async def console_cases(
             unassigned=unassigned,
             priority=_choice(priority, PRIORITIES, "priority"),
         ),
-        limit=PAGE_SIZE,
+        after,
     )
     tenants = await _tenants(db_session, principal)
     assignable = [t.id for t in tenants if allows(principal, Action.CASES_ASSIGN, t.id)]
@@ -374,6 +407,7 @@ async def console_cases(
                 "assignee": assignee or "",
                 "priority": priority or "",
             },
+            "next_after": next_after,
             "type_label": type_label,
             "due_badge": lambda c: due_badge(c, now),
         },
@@ -449,6 +483,14 @@ async def case_page(
         db_session, {u for u in (case.assignee_id, case.requester_id) if u is not None}
     )
     may_provide = allows(principal, Action.CASES_SUBMIT, case.tenant_id) or operator_side
+    checklist = list(await repo.checklist(db_session, case))
+    # The tenant's recent documents, to pick for a document item still missing.
+    choices: list[Document] = []
+    if may_provide and any(i.kind == "document" and i.provided_at is None for i in checklist):
+        found = await documents.search(
+            db_session, documents.DocumentFilter(tenant_ids=[case.tenant_id], limit=50)
+        )
+        choices = [d for d, _ in found]
     return render(
         request,
         "cases/detail.html",
@@ -458,7 +500,8 @@ async def case_page(
             "tenant": tenant,
             "history": await repo.history(db_session, case),
             "messages": messages,
-            "checklist": await repo.checklist(db_session, case),
+            "checklist": checklist,
+            "document_choices": choices,
             "deliverables": deliverables,
             "document_titles": titles,
             "transitions": service.allowed_transitions(principal, case),
