@@ -33,6 +33,7 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
             ("/console/cases", gettext("Cases")),
             ("/console/documents", gettext("Documents")),
             ("/console/jobs", gettext("Jobs")),
+            ("/console/sla", gettext("SLA")),
         ]
         if audit:
             items.append(("/console/audit", gettext("Audit trail")))
@@ -43,6 +44,8 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
             ("/portal/documents", gettext("Documents")),
             ("/portal/jobs", gettext("Jobs")),
         ]
+        if allows(principal, Action.SLA_READ):
+            items.append(("/portal/sla", gettext("SLA")))
         if audit:
             items.append(("/portal/audit", gettext("Audit trail")))
     return [
