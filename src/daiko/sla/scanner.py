@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections import defaultdict
@@ -183,6 +184,7 @@ async def scan(
     now: dt.datetime | None = None,
     notify: bool = True,
     limit: int = BATCH,
+    concurrency: int = 8,
 ) -> ScanResult:
     """One scan: record every due threshold once, escalate breaches, then notify."""
     moment = now or dt.datetime.now(dt.UTC)
@@ -192,20 +194,26 @@ async def scan(
     by_tenant: dict[uuid.UUID, list[system.DueClock]] = defaultdict(list)
     for row in due:
         by_tenant[row.tenant_id].append(row)
-    for tenant_id, rows in by_tenant.items():
-        result.tenants += 1
-        try:
-            async with db.session(scope_of_tenant(tenant_id)) as session:
-                recorded, escalated, mails = await _tenant_scan(
-                    session, tenant_id, rows, moment, settings.base_url
-                )
-        except Exception:
-            result.failed_tenants += 1
-            log.exception("sla scan failed for a tenant", tenant_id=str(tenant_id))
-            continue
+    # Tenants are independent: a few at a time, each in its own transaction and try.
+    gate = asyncio.Semaphore(max(1, min(concurrency, settings.db_pool_size)))
+
+    async def one(tenant_id: uuid.UUID, rows: list[system.DueClock]) -> None:
+        async with gate:
+            try:
+                async with db.session(scope_of_tenant(tenant_id)) as session:
+                    recorded, escalated, mails = await _tenant_scan(
+                        session, tenant_id, rows, moment, settings.base_url
+                    )
+            except Exception:
+                result.failed_tenants += 1
+                log.exception("sla scan failed for a tenant", tenant_id=str(tenant_id))
+                return
         result.recorded += recorded
         result.escalated += escalated
         result.mails.extend(mails)
+
+    result.tenants = len(by_tenant)
+    await asyncio.gather(*(one(t, rows) for t, rows in by_tenant.items()))
     if notify:
         for mail in result.mails:
             try:
