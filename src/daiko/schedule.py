@@ -53,11 +53,20 @@ async def sla_recompute_drifted(runtime: Runtime, tick: datetime) -> None:
     await recompute_drifted(runtime.db)
 
 
+async def sweep_sign_in_leftovers(runtime: Runtime, tick: datetime) -> None:
+    """Expired sessions, revoked-token records, throttle windows, reset and OIDC rows."""
+    from daiko.auth.housekeeping import sweep
+
+    async with runtime.db.global_session() as session:
+        await sweep(session, tick)
+
+
 PERIODIC: list[Periodic] = [
     Periodic("jobs.recover_stale", "* * * * *", run=recover_stale_jobs),
     Periodic("scheduler.prune_ticks", "7 3 * * *", run=prune_scheduler_ticks),
     Periodic("jobs.prune_finished", "17 3 * * *", per_tenant=prune_finished_jobs),
     Periodic("audit.export_heads", "5 15 * * *", per_tenant=export_audit_heads),
+    Periodic("auth.sweep", "25 3 * * *", run=sweep_sign_in_leftovers),
     Periodic("sla.scan", "* * * * *", run=sla_scan),
     Periodic("sla.recompute_drifted", "*/5 * * * *", run=sla_recompute_drifted),
 ]
