@@ -61,12 +61,21 @@ async def sweep_sign_in_leftovers(runtime: Runtime, tick: datetime) -> None:
         await sweep(session, tick)
 
 
+async def open_recurring_cases(runtime: Runtime, tick: datetime) -> None:
+    """Each period's cases for every tenant's subscribed services, exactly once (the
+    database's unique recurrence key), so a missed hour only waits for the next."""
+    from daiko.cases.recurring import run_periodic
+
+    await run_periodic(runtime, tick)
+
+
 PERIODIC: list[Periodic] = [
     Periodic("jobs.recover_stale", "* * * * *", run=recover_stale_jobs),
     Periodic("scheduler.prune_ticks", "7 3 * * *", run=prune_scheduler_ticks),
     Periodic("jobs.prune_finished", "17 3 * * *", per_tenant=prune_finished_jobs),
     Periodic("audit.export_heads", "5 15 * * *", per_tenant=export_audit_heads),
     Periodic("auth.sweep", "25 3 * * *", run=sweep_sign_in_leftovers),
+    Periodic("cases.open_recurring", "5 * * * *", run=open_recurring_cases),
     Periodic("sla.scan", "* * * * *", run=sla_scan),
     Periodic("sla.recompute_drifted", "*/5 * * * *", run=sla_recompute_drifted),
 ]
