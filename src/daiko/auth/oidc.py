@@ -43,6 +43,7 @@ from daiko.auth.models import OidcState
 from daiko.errors import NotFound, ServiceUnavailable
 from daiko.runtime import Runtime
 from daiko.tenancy.models import Tenant, User
+from daiko.web.shell import safe_next
 
 STATE_TTL = timedelta(minutes=10)
 STATE_COOKIE = "daiko_oidc"
@@ -119,13 +120,6 @@ async def discover(runtime: Runtime, provider: Provider) -> dict[str, Any]:
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-def safe_next(next_url: str | None) -> str:
-    """Only same-site paths: never an open redirect."""
-    if next_url and next_url.startswith("/") and not next_url.startswith(("//", "/\\")):
-        return next_url
-    return "/"
 
 
 async def begin(runtime: Runtime, provider: Provider, next_url: str | None) -> tuple[str, str]:

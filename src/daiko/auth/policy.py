@@ -208,6 +208,15 @@ def request_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Princip
     return principal if isinstance(principal, Principal) else None
 
 
+def require_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The request's principal inside a guarded route (the guard has already refused an
+    anonymous request; this keeps that promise visible to the type checker)."""
+    principal = request_principal(connection)
+    if principal is None:
+        raise NotAuthenticated()
+    return principal
+
+
 def policy_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Deny by default: a route is public only when it says so, otherwise it names the
     action it performs and the principal must be allowed it in some tenant."""

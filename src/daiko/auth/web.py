@@ -20,6 +20,7 @@ from daiko.auth.errors import OidcFailed
 from daiko.auth.events import auth_event
 from daiko.errors import DaikoError, NotAuthenticated
 from daiko.runtime import Runtime
+from daiko.web.shell import safe_next
 
 PAGE = {"public": True}
 
@@ -74,7 +75,7 @@ async def login_page(request: Request[Any, Any, Any], runtime: Runtime) -> Templ
         "login.html",
         {
             "email": "",
-            "next_url": oidc.safe_next(request.query_params.get("next")),
+            "next_url": safe_next(request.query_params.get("next")),
             "oidc_enabled": bool(runtime.settings.oidc_discovery_url),
         },
     )
@@ -83,7 +84,7 @@ async def login_page(request: Request[Any, Any, Any], runtime: Runtime) -> Templ
 @post("/auth/login", opt=PAGE, include_in_schema=False)
 async def login_submit(request: Request[Any, Any, Any], runtime: Runtime) -> Response[Any]:
     form = await _form(request)
-    next_url = oidc.safe_next(form.get("next"))
+    next_url = safe_next(form.get("next"))
     try:
         result = await service.password_sign_in(
             runtime,

@@ -27,7 +27,7 @@ from litestar.params import HeaderParameter, Parameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from daiko.auth.policy import Action, allows, authorize, request_principal
+from daiko.auth.policy import Action, allows, authorize, require_principal
 from daiko.auth.principal import Principal
 from daiko.cases import repository as repo
 from daiko.cases import service
@@ -60,7 +60,7 @@ from daiko.cases.schemas import (
     WatcherOut,
 )
 from daiko.config import Settings
-from daiko.errors import InvalidInput, NotAuthenticated, NotFound
+from daiko.errors import InvalidInput, NotFound
 from daiko.mail import Mail, send_mail
 from daiko.runtime import Runtime
 
@@ -69,13 +69,6 @@ MAX_PAGE = 200
 IfMatch = Annotated[
     str | None, HeaderParameter(name="If-Match", description="The ETag of the case you read")
 ]
-
-
-def _principal(request: Request[Any, Any, Any]) -> Principal:
-    principal = request_principal(request)
-    if principal is None:  # the guard already refused; kept for the type checker
-        raise NotAuthenticated()
-    return principal
 
 
 async def _case(
@@ -163,7 +156,7 @@ class CaseController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 50,
     ) -> CasePage:
         """Cases of your tenants, nearest due time first, then oldest first."""
-        _principal(request)
+        require_principal(request)
         rows = await repo.list_cases(
             db_session,
             repo.CaseFilter(
@@ -191,7 +184,7 @@ class CaseController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, data: CaseCreate
     ) -> Response[CaseOut]:
         """Open a case: a client submits work, or an operator records it for the client."""
-        principal = _principal(request)
+        principal = require_principal(request)
         tenant_id = await _create_tenant(principal, data.tenant_id)
         if data.type == "payroll" and data.pay_group is None:
             raise InvalidInput.field("pay_group", "a payroll case names its pay group")
@@ -222,7 +215,7 @@ class CaseController(Controller):
         data: BulkAssignmentRequest,
     ) -> AssignmentResult:
         """Assign several cases at once (to one operator, or each automatically)."""
-        principal = _principal(request)
+        principal = require_principal(request)
         if data.assignee_id is not None and data.auto:
             raise InvalidInput.field("auto", "either an assignee or auto, not both")
         done: list[Case] = []
@@ -242,7 +235,7 @@ class CaseController(Controller):
     ) -> Response[CaseDetail]:
         """A case with its history, checklist, messages (internal notes for operators
         only), watchers, deliverables and approvals. ETag: its version."""
-        principal = _principal(request)
+        principal = require_principal(request)
         case = await _case(db_session, principal, case_id)
         internal = service.is_operator_side(principal, case.tenant_id)
         detail = CaseDetail(
@@ -270,7 +263,7 @@ class CaseController(Controller):
         if_match: IfMatch = None,
     ) -> Response[CaseOut]:
         """Edit title, description, priority or period. Requires If-Match."""
-        principal = _principal(request)
+        principal = require_principal(request)
         case = await _case(db_session, principal, case_id, for_update=True)
         service.check_if_match(case, if_match, required=True)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
@@ -284,7 +277,7 @@ class CaseController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, case_id: uuid.UUID
     ) -> Response[TransitionsOut]:
         """The status changes you may make now."""
-        principal = _principal(request)
+        principal = require_principal(request)
         case = await _case(db_session, principal, case_id)
         out = TransitionsOut(
             current=case.status, version=case.version, allowed=_allowed(principal, case)
@@ -305,7 +298,7 @@ class CaseController(Controller):
         if_match: IfMatch = None,
     ) -> Response[CaseOut]:
         """Move the case to another status (409 with the allowed ones if it cannot)."""
-        principal = _principal(request)
+        principal = require_principal(request)
         case = await _case(db_session, principal, case_id, for_update=True)
         service.check_if_match(case, if_match, required=False)
         await service.transition(db_session, principal, case, data.to, data.reason)
@@ -316,7 +309,7 @@ class CaseController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, case_id: uuid.UUID
     ) -> list[StatusChangeOut]:
         """Every status change: who, when, from, to, why."""
-        case = await _case(db_session, _principal(request), case_id)
+        case = await _case(db_session, require_principal(request), case_id)
         return [StatusChangeOut.of(s) for s in await repo.history(db_session, case)]
 
     # ------------------------------------------------------------------ assignment
@@ -331,7 +324,7 @@ class CaseController(Controller):
         if_match: IfMatch = None,
     ) -> Response[CaseOut]:
         """Assign the case (leads), take it (operators: yourself), or pick automatically."""
-        principal = _principal(request)
+        principal = require_principal(request)
         case = await _case(db_session, principal, case_id, for_update=True)
         service.check_if_match(case, if_match, required=False)
         if data.assignee_id is not None and data.auto:
@@ -346,7 +339,7 @@ class CaseController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, case_id: uuid.UUID
     ) -> list[MessageOut]:
         """Messages of the case, oldest first; internal notes only for operators."""
-        principal = _principal(request)
+        principal = require_principal(request)
         case = await _case(db_session, principal, case_id)
         internal = service.is_operator_side(principal, case.tenant_id)
         rows = await repo.messages(db_session, case, include_internal=internal)
@@ -363,7 +356,7 @@ class CaseController(Controller):
     ) -> Response[MessageOut]:
         """Write to the other side, or an internal note (operators). Mentioned people get
         a mail."""
-        principal = _principal(request)
+        principal = require_principal(request)
         case = await _case(db_session, principal, case_id)
         message, notes = await service.post_message(
             db_session,
@@ -390,7 +383,7 @@ class CaseController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, case_id: uuid.UUID
     ) -> list[WatcherOut]:
         """Who follows the case."""
-        case = await _case(db_session, _principal(request), case_id)
+        case = await _case(db_session, require_principal(request), case_id)
         return [WatcherOut.of(w) for w in await repo.watchers(db_session, case)]
 
     @post("/{case_id:uuid}/watchers", opt={"action": Action.CASES_READ}, status_code=HTTP_200_OK)
@@ -402,7 +395,7 @@ class CaseController(Controller):
         data: WatcherCreate,
     ) -> list[WatcherOut]:
         """Follow the case (operators may add anyone of the tenant)."""
-        principal = _principal(request)
+        principal = require_principal(request)
         case = await _case(db_session, principal, case_id)
         await service.watch(db_session, principal, case, data.user_id)
         return [WatcherOut.of(w) for w in await repo.watchers(db_session, case)]
@@ -420,7 +413,7 @@ class CaseController(Controller):
         watcher_id: uuid.UUID,
     ) -> None:
         """Stop following (yourself; operators: anyone). `watcher_id` is the user's id."""
-        principal = _principal(request)
+        principal = require_principal(request)
         case = await _case(db_session, principal, case_id)
         await service.unwatch(db_session, principal, case, watcher_id)
 
@@ -431,7 +424,7 @@ class CaseController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, case_id: uuid.UUID
     ) -> list[ChecklistItemOut]:
         """What the client must provide, and what has been provided."""
-        case = await _case(db_session, _principal(request), case_id)
+        case = await _case(db_session, require_principal(request), case_id)
         return [ChecklistItemOut.of(i) for i in await repo.checklist(db_session, case)]
 
     @post("/{case_id:uuid}/checklist", opt={"action": Action.CASES_WORK})
@@ -443,7 +436,7 @@ class CaseController(Controller):
         data: ChecklistItemCreate,
     ) -> ChecklistItemOut:
         """Ask the client for an input (a document or a piece of data)."""
-        principal = _principal(request)
+        principal = require_principal(request)
         case = await _case(db_session, principal, case_id)
         item = await service.add_checklist_item(
             db_session,
@@ -467,7 +460,7 @@ class CaseController(Controller):
         data: ChecklistProvide,
     ) -> ChecklistItemOut:
         """Provide an input: link an uploaded document, or give the value."""
-        principal = _principal(request)
+        principal = require_principal(request)
         case = await _case(db_session, principal, case_id)
         item = await repo.checklist_item(db_session, case, checklist_item_id)
         if item is None:
@@ -484,7 +477,7 @@ class CaseController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, case_id: uuid.UUID
     ) -> list[DeliverableOut]:
         """Documents produced for the client."""
-        case = await _case(db_session, _principal(request), case_id)
+        case = await _case(db_session, require_principal(request), case_id)
         return [DeliverableOut.of(d) for d in await repo.deliverables(db_session, case)]
 
     @post("/{case_id:uuid}/deliverables", opt={"action": Action.CASES_WORK})
@@ -496,7 +489,7 @@ class CaseController(Controller):
         data: DeliverableCreate,
     ) -> DeliverableOut:
         """Link a produced document to the case."""
-        principal = _principal(request)
+        principal = require_principal(request)
         case = await _case(db_session, principal, case_id)
         row = await service.add_deliverable(
             db_session, principal, case, data.document_id, data.title

@@ -25,7 +25,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from daiko.auth.policy import Action, allows, authorize, request_principal
+from daiko.auth.policy import Action, allows, authorize, require_principal
 from daiko.auth.principal import Principal
 from daiko.cases import repository as repo
 from daiko.cases import service
@@ -33,7 +33,7 @@ from daiko.cases.models import CASE_TYPES, PRIORITIES, SERVICES, Case
 from daiko.cases.states import STATUSES
 from daiko.documents import repository as documents
 from daiko.documents.models import Document
-from daiko.errors import DaikoError, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from daiko.errors import DaikoError, Forbidden, InvalidInput, NotFound
 from daiko.runtime import Runtime
 from daiko.tenancy.models import OperatorAssignment, Tenant, User
 from daiko.web.flash import flash
@@ -46,13 +46,6 @@ PAGE_SIZE = 100
 # contractual thresholds; the queue only needs a glance).
 WARNING_WINDOW = timedelta(hours=24)
 PERIOD_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$"
-
-
-def _principal(request: Request[Any, Any, Any]) -> Principal:
-    principal = request_principal(request)
-    if principal is None:
-        raise NotAuthenticated()
-    return principal
 
 
 def _operator(principal: Principal) -> bool:
@@ -254,7 +247,7 @@ async def portal_cases(
     after: str | None = None,
 ) -> Template | Redirect:
     """The client's cases, nearest due time first, and the new request form."""
-    principal = _principal(request)
+    principal = require_principal(request)
     if _operator(principal):
         return Redirect("/console/cases")
     period = (period or "").strip() or None
@@ -290,7 +283,7 @@ async def portal_cases(
 @post("/portal/cases", include_in_schema=False, opt={"action": Action.CASES_SUBMIT, "page": True})
 async def submit_request(request: Request[Any, Any, Any], db_session: AsyncSession) -> Redirect:
     """A new request from the client: opens a submitted case."""
-    principal = _principal(request)
+    principal = require_principal(request)
     form = await request.form()
     response = Redirect("/portal/cases", status_code=303)
     created: list[Case] = []
@@ -355,7 +348,7 @@ async def console_cases(
     after: str | None = None,
 ) -> Template:
     """The queue across the operator's tenants, nearest due time first."""
-    principal = _principal(request)
+    principal = require_principal(request)
     if not _operator(principal):
         raise Forbidden("the console is for operators")
     tenant_id = _uuid(tenant, "tenant")
@@ -421,7 +414,7 @@ async def console_cases(
 )
 async def bulk_assign(request: Request[Any, Any, Any], db_session: AsyncSession) -> Redirect:
     """Assign the ticked cases to one operator, each automatically, or to no one."""
-    principal = _principal(request)
+    principal = require_principal(request)
     form = await request.form()
     back = _form_value(form, "next") or "/console/cases"
     if not back.startswith("/console/cases"):
@@ -459,7 +452,7 @@ async def case_page(
     request: Request[Any, Any, Any], db_session: AsyncSession, case_id: uuid.UUID
 ) -> Template:
     """A case: timeline, messages, checklist, deliverables and the allowed status changes."""
-    principal = _principal(request)
+    principal = require_principal(request)
     case = await _case_or_404(db_session, principal, case_id)
     operator_side = service.is_operator_side(principal, case.tenant_id)
     # Clients never get internal notes, whatever the repository is asked.
@@ -525,7 +518,7 @@ async def transition_from_page(
     request: Request[Any, Any, Any], db_session: AsyncSession, case_id: uuid.UUID
 ) -> Redirect:
     """A status change button (with its reason where one is owed)."""
-    principal = _principal(request)
+    principal = require_principal(request)
     case = await _case_or_404(db_session, principal, case_id, for_update=True)
     form = await request.form()
     response = Redirect(f"/cases/{case.id}", status_code=303)
@@ -551,7 +544,7 @@ async def message_from_page(
     case_id: uuid.UUID,
 ) -> Redirect:
     """Post a message, or an internal note (operators)."""
-    principal = _principal(request)
+    principal = require_principal(request)
     case = await _case_or_404(db_session, principal, case_id)
     form = await request.form()
     response = Redirect(f"/cases/{case.id}#messages", status_code=303)
@@ -590,7 +583,7 @@ async def provide_from_page(
     checklist_item_id: uuid.UUID,
 ) -> Redirect:
     """Provide a checklist input: a value, or the id of an uploaded document."""
-    principal = _principal(request)
+    principal = require_principal(request)
     case = await _case_or_404(db_session, principal, case_id)
     item = await repo.checklist_item(db_session, case, checklist_item_id)
     if item is None:

@@ -26,7 +26,7 @@ from litestar.status_codes import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from daiko.auth.policy import Action, allows, authorize, request_principal
+from daiko.auth.policy import Action, allows, authorize, require_principal
 from daiko.auth.principal import Principal
 from daiko.documents import repository, service
 from daiko.documents.blob import blob_routes
@@ -45,18 +45,11 @@ from daiko.documents.schemas import (
     VersionUpload,
 )
 from daiko.documents.verify import MAX_UPLOAD_BYTES
-from daiko.errors import InvalidInput, NotAuthenticated, NotFound
+from daiko.errors import InvalidInput, NotFound
 from daiko.runtime import Runtime
 
 READ = {"action": Action.DOCUMENTS_READ}
 WRITE = {"action": Action.DOCUMENTS_WRITE}
-
-
-def _principal(request: Request[Any, Any, Any]) -> Principal:
-    principal = request_principal(request)
-    if principal is None:  # the guard already refused; kept for the type checker
-        raise NotAuthenticated()
-    return principal
 
 
 async def load_document(
@@ -109,7 +102,7 @@ class DocumentController(Controller):
     ) -> UploadStarted:
         """Create a document and its first, pending version; returns where to upload
         the bytes (a presigned POST whose policy pins the key and caps the size)."""
-        principal = _principal(request)
+        principal = require_principal(request)
         if data.tenant_id not in principal.scope:
             raise NotFound("no such tenant")
         authorize(principal, Action.DOCUMENTS_WRITE, data.tenant_id)
@@ -134,7 +127,7 @@ class DocumentController(Controller):
         """Search documents by classification, transaction date range, amount range
         (integer yen) and counterparty (substring), newest first. Pass `next_cursor`
         back as `cursor` for the next page."""
-        principal = _principal(request)
+        principal = require_principal(request)
         readable = [
             t for t in principal.scope.tenant_ids if allows(principal, Action.DOCUMENTS_READ, t)
         ]
@@ -173,7 +166,7 @@ class DocumentController(Controller):
     ) -> DocumentOut:
         """One document with all its versions."""
         document = await load_document(
-            db_session, _principal(request), document_id, Action.DOCUMENTS_READ
+            db_session, require_principal(request), document_id, Action.DOCUMENTS_READ
         )
         return DocumentOut.of(document, await repository.versions_of(db_session, document))
 
@@ -187,7 +180,7 @@ class DocumentController(Controller):
         data: VersionUpload,
     ) -> UploadStarted:
         """Add a new pending version to a document (old versions stay)."""
-        principal = _principal(request)
+        principal = require_principal(request)
         document = await load_document(db_session, principal, document_id, Action.DOCUMENTS_WRITE)
         started = await service.add_version(db_session, runtime.store, principal, document, data)
         return _started(started)
@@ -206,7 +199,7 @@ class DocumentController(Controller):
         n: int,
     ) -> CompletedOut:
         """The bytes are in the store: queue their verification."""
-        principal = _principal(request)
+        principal = require_principal(request)
         document = await load_document(db_session, principal, document_id, Action.DOCUMENTS_WRITE)
         version = await service.pending_version(db_session, document, n)
         if version is None:
@@ -230,7 +223,7 @@ class DocumentController(Controller):
     ) -> CompletedOut:
         """Send a pending version's bytes through the API (partners): read up to the
         declared size, checked against the declared SHA-256, then verified."""
-        principal = _principal(request)
+        principal = require_principal(request)
         document = await load_document(db_session, principal, document_id, Action.DOCUMENTS_WRITE)
         version = await service.pending_version(db_session, document, n)
         if version is None:
@@ -255,7 +248,7 @@ class DocumentController(Controller):
     ) -> Receipt:
         """受領証: what was received and verified (size, SHA-256, time)."""
         document = await load_document(
-            db_session, _principal(request), document_id, Action.DOCUMENTS_READ
+            db_session, require_principal(request), document_id, Action.DOCUMENTS_READ
         )
         return service.receipt(document, await load_version(db_session, document, n))
 
@@ -271,7 +264,7 @@ class DocumentController(Controller):
     ) -> Response[Any]:
         """A link to the bytes valid for 60 seconds: 303 to it, or `{url}` with
         `redirect=false`. Every call is audited (`document.downloaded`)."""
-        principal = _principal(request)
+        principal = require_principal(request)
         document = await load_document(db_session, principal, document_id, Action.DOCUMENTS_READ)
         version = await load_version(db_session, document, n)
         url = await service.download_url(db_session, runtime.store, principal, document, version)
@@ -293,7 +286,7 @@ class DocumentController(Controller):
     ) -> DocumentOut:
         """Set or clear a legal hold (lead of the tenant only): a held document cannot
         be deleted whatever its retention date."""
-        principal = _principal(request)
+        principal = require_principal(request)
         document = await load_document(
             db_session, principal, document_id, Action.DOCUMENTS_HOLD, for_update=True
         )
@@ -310,7 +303,7 @@ class DocumentController(Controller):
     ) -> None:
         """Delete a document and its stored bytes; refused (409, with the earliest
         deletion date) during its retention period or under legal hold."""
-        principal = _principal(request)
+        principal = require_principal(request)
         document = await load_document(
             db_session, principal, document_id, Action.DOCUMENTS_WRITE, for_update=True
         )

@@ -14,12 +14,12 @@ from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from daiko.auth.policy import Action, allows, request_principal
+from daiko.auth.policy import Action, allows, require_principal
 from daiko.auth.principal import Principal
 from daiko.documents import repository, service
 from daiko.documents.api import load_document, load_version
 from daiko.documents.models import CLASSIFICATIONS, RETENTION_CLASSES
-from daiko.errors import Forbidden, InvalidInput, NotAuthenticated
+from daiko.errors import Forbidden, InvalidInput
 from daiko.runtime import Runtime
 from daiko.tenancy.models import Tenant
 from daiko.web.shell import render
@@ -33,9 +33,7 @@ from daiko.web.shell import render
 async def receipt_page(
     request: Request[Any, Any, Any], db_session: AsyncSession, document_id: uuid.UUID, n: int
 ) -> Template:
-    principal = request_principal(request)
-    if principal is None:
-        raise NotAuthenticated()
+    principal = require_principal(request)
     document = await load_document(db_session, principal, document_id, Action.DOCUMENTS_READ)
     version = await load_version(db_session, document, n)
     return Template(
@@ -46,13 +44,6 @@ async def receipt_page(
 
 PAGE_SIZE = 50
 PREVIEWABLE = {"application/pdf": "pdf", "image/png": "image", "image/jpeg": "image"}
-
-
-def _principal(request: Request[Any, Any, Any]) -> Principal:
-    principal = request_principal(request)
-    if principal is None:
-        raise NotAuthenticated()
-    return principal
 
 
 def _area(principal: Principal) -> str:
@@ -77,7 +68,7 @@ async def _list_page(
     counterparty: str | None,
     before: uuid.UUID | None,
 ) -> Template:
-    principal = _principal(request)
+    principal = require_principal(request)
     if classification and classification not in CLASSIFICATIONS:
         raise InvalidInput.field("classification", f"must be one of {', '.join(CLASSIFICATIONS)}")
     found = await repository.search(
@@ -153,7 +144,7 @@ async def console_documents(
     counterparty: str | None = None,
     before: uuid.UUID | None = None,
 ) -> Template:
-    if _principal(request).user_kind != "operator":
+    if require_principal(request).user_kind != "operator":
         raise Forbidden("the console is for operators")
     return await _list_page(
         request, db_session, classification, date_from, date_to, counterparty, before
@@ -174,7 +165,7 @@ async def document_page(
 ) -> Template:
     """A document and its versions. `?preview=N` shows version N inline (a read of the
     bytes, so it is audited like a download)."""
-    principal = _principal(request)
+    principal = require_principal(request)
     document = await load_document(db_session, principal, document_id, Action.DOCUMENTS_READ)
     versions = await repository.versions_of(db_session, document)
     shown = None

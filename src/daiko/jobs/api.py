@@ -14,20 +14,13 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from daiko.auth.policy import Action, allows, authorize, request_principal
+from daiko.auth.policy import Action, allows, authorize, require_principal
 from daiko.auth.principal import Principal
-from daiko.errors import InvalidInput, NotAuthenticated, NotFound
+from daiko.errors import InvalidInput, NotFound
 from daiko.jobs import repository, service
 from daiko.jobs.kinds import JobKind, spec_of
 from daiko.jobs.models import CHUNK_STATUSES, JOB_STATUSES, Job
 from daiko.jobs.schemas import ChunkOut, JobCreate, JobOut, JobPage
-
-
-def _principal(request: Request[Any, Any, Any]) -> Principal:
-    principal = request_principal(request)
-    if principal is None:  # the guard already refused; kept for the type checker
-        raise NotAuthenticated()
-    return principal
 
 
 async def _job(
@@ -56,7 +49,7 @@ class JobController(Controller):
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> JobPage:
         """Jobs of your tenants, newest first; page with `before`."""
-        principal = _principal(request)
+        principal = require_principal(request)
         if status is not None and status not in JOB_STATUSES:
             raise InvalidInput.field("status", f"must be one of {', '.join(JOB_STATUSES)}")
         readable = [t for t in principal.scope.tenant_ids if allows(principal, Action.JOBS_READ, t)]
@@ -73,7 +66,7 @@ class JobController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, data: JobCreate
     ) -> JobOut:
         """Start a job of `kind` for a tenant (operators)."""
-        principal = _principal(request)
+        principal = require_principal(request)
         if data.tenant_id not in principal.scope:
             raise NotFound("no such tenant")
         authorize(principal, Action.JOBS_RUN, data.tenant_id)
@@ -94,7 +87,9 @@ class JobController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, job_id: uuid.UUID
     ) -> JobOut:
         """One job with its progress."""
-        return JobOut.of(await _job(db_session, _principal(request), job_id, Action.JOBS_READ))
+        return JobOut.of(
+            await _job(db_session, require_principal(request), job_id, Action.JOBS_READ)
+        )
 
     @get("/{job_id:uuid}/chunks", opt={"action": Action.JOBS_READ})
     async def list_chunks(
@@ -105,7 +100,7 @@ class JobController(Controller):
         status: str | None = None,
     ) -> list[ChunkOut]:
         """The chunks of a batch job."""
-        job = await _job(db_session, _principal(request), job_id, Action.JOBS_READ)
+        job = await _job(db_session, require_principal(request), job_id, Action.JOBS_READ)
         if status is not None and status not in CHUNK_STATUSES:
             raise InvalidInput.field("status", f"must be one of {', '.join(CHUNK_STATUSES)}")
         chunks = await repository.chunks_of(
@@ -118,7 +113,7 @@ class JobController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, job_id: uuid.UUID
     ) -> JobOut:
         """Cancel a queued or running job; a finished one is a conflict."""
-        job = await _job(db_session, _principal(request), job_id, Action.JOBS_CANCEL)
+        job = await _job(db_session, require_principal(request), job_id, Action.JOBS_CANCEL)
         return JobOut.of(await service.cancel_job(db_session, job))
 
     @post("/{job_id:uuid}/retry", opt={"action": Action.JOBS_RUN}, status_code=HTTP_200_OK)
@@ -126,7 +121,7 @@ class JobController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, job_id: uuid.UUID
     ) -> JobOut:
         """Run a failed or cancelled job again (a batch retries only its unfinished chunks)."""
-        job = await _job(db_session, _principal(request), job_id, Action.JOBS_RUN)
+        job = await _job(db_session, require_principal(request), job_id, Action.JOBS_RUN)
         return JobOut.of(await service.retry_job(db_session, job))
 
 

@@ -13,10 +13,10 @@ from litestar import Controller, Request, Response, get, put
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from daiko.auth.policy import Action, allows, authorize, request_principal
+from daiko.auth.policy import Action, allows, authorize, require_principal
 from daiko.auth.principal import Principal
 from daiko.cases import repository as cases_repo
-from daiko.errors import InvalidInput, NotAuthenticated, NotFound
+from daiko.errors import InvalidInput, NotFound
 from daiko.sla import repository as repo
 from daiko.sla import service
 from daiko.sla.reports import attainment, months_back, parse_month, to_csv
@@ -32,13 +32,6 @@ from daiko.sla.schemas import (
 
 SERVICES = ("payroll", "bookkeeping", "social_insurance", "general")
 PRIORITIES = ("urgent", "high", "normal", "low")
-
-
-def _principal(request: Request[Any, Any, Any]) -> Principal:
-    principal = request_principal(request)
-    if principal is None:  # the guard already refused; kept for the type checker
-        raise NotAuthenticated()
-    return principal
 
 
 def readable_tenants(principal: Principal, tenant_id: uuid.UUID | None) -> list[uuid.UUID]:
@@ -75,7 +68,7 @@ async def _report(
     months: int,
     service_: str | None,
 ) -> tuple[str, str, list[Any]]:
-    principal = _principal(request)
+    principal = require_principal(request)
     tenants = readable_tenants(principal, tenant_id)
     if service_ is not None and service_ not in SERVICES:
         raise InvalidInput.field("service", f"one of {', '.join(SERVICES)}")
@@ -92,7 +85,7 @@ class SlaController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, case_id: uuid.UUID
     ) -> CaseSla:
         """The case's SLA clocks now: contractual targets, and statutory deadlines beside them."""
-        principal = _principal(request)
+        principal = require_principal(request)
         case = await cases_repo.get_case(db_session, case_id)
         if case is None or case.tenant_id not in principal.scope:
             raise NotFound("no such case")
@@ -148,7 +141,7 @@ class SlaController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, tenant_id: uuid.UUID
     ) -> PolicyList:
         """The tenant's effective SLA policy per service × priority."""
-        principal = _principal(request)
+        principal = require_principal(request)
         readable_tenants(principal, tenant_id)
         tenant = await repo.tenant_sla(db_session, tenant_id)
         overrides = await repo.overrides(db_session, tenant_id)
@@ -170,7 +163,7 @@ class SlaController(Controller):
     ) -> PolicyOut:
         """Override one service × priority of a tenant's policy (leads); open clocks are
         recomputed at once."""
-        principal = _principal(request)
+        principal = require_principal(request)
         if data.tenant_id not in principal.scope:
             raise NotFound("no such tenant")
         authorize(principal, Action.SLA_MANAGE, data.tenant_id)

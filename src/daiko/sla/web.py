@@ -13,9 +13,9 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from daiko.auth.policy import Action, allows, request_principal
+from daiko.auth.policy import Action, allows, require_principal
 from daiko.auth.principal import Principal
-from daiko.errors import DaikoError, Forbidden, NotAuthenticated, NotFound
+from daiko.errors import DaikoError, Forbidden, NotFound
 from daiko.runtime import Runtime
 from daiko.sla import calendar_edit
 from daiko.sla.chart import COLOURS, bar_chart, level
@@ -28,13 +28,6 @@ from daiko.web.shell import render
 
 PORTAL_MONTHS = 12
 CONSOLE_MONTHS = 6
-
-
-def _principal(request: Request[Any, Any, Any]) -> Principal:
-    principal = request_principal(request)
-    if principal is None:
-        raise NotAuthenticated()
-    return principal
 
 
 def this_month() -> str:
@@ -66,7 +59,7 @@ async def portal_sla(
     tenant_id: uuid.UUID | None = None,
     month: str | None = None,
 ) -> Template:
-    principal = _principal(request)
+    principal = require_principal(request)
     readable = [t for t in principal.scope.tenant_ids if allows(principal, Action.SLA_READ, t)]
     tenants = await _tenants(db_session, readable)
     chosen = tenant_id or (tenants[0].id if tenants else None)
@@ -101,7 +94,7 @@ async def portal_sla(
 async def console_sla(
     request: Request[Any, Any, Any], db_session: AsyncSession, month: str | None = None
 ) -> Template:
-    principal = _principal(request)
+    principal = require_principal(request)
     if principal.user_kind != "operator":
         raise Forbidden("the console is for operators")
     readable = [t for t in principal.scope.tenant_ids if allows(principal, Action.SLA_READ, t)]
@@ -159,7 +152,7 @@ async def _calendar_tenants(session: AsyncSession, principal: Principal) -> list
 async def calendar_page(
     request: Request[Any, Any, Any], db_session: AsyncSession, tenant_id: uuid.UUID | None = None
 ) -> Template:
-    principal = _principal(request)
+    principal = require_principal(request)
     tenants = await _calendar_tenants(db_session, principal)
     chosen = next((t for t in tenants if t.id == (tenant_id or tenants[0].id)), None)
     if chosen is None:
@@ -176,7 +169,7 @@ async def calendar_page(
 async def calendar_save(
     request: Request[Any, Any, Any], db_session: AsyncSession, runtime: Runtime
 ) -> Redirect:
-    principal = _principal(request)
+    principal = require_principal(request)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     tenants = await _calendar_tenants(db_session, principal)
     try:

@@ -18,9 +18,9 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from daiko.auth.policy import Action, allows, authorize, request_principal
+from daiko.auth.policy import Action, allows, authorize, require_principal
 from daiko.auth.principal import Principal
-from daiko.errors import InvalidInput, NotAuthenticated, NotFound
+from daiko.errors import InvalidInput, NotFound
 from daiko.runtime import Runtime
 from daiko.tenancy import repository as repo
 from daiko.tenancy import service
@@ -39,13 +39,6 @@ from daiko.tenancy.schemas import (
 )
 from daiko.tenancy.scope import scope_of_tenant
 from daiko.tenancy.service import Actor
-
-
-def _principal(request: Request[Any, Any, Any]) -> Principal:
-    principal = request_principal(request)
-    if principal is None:  # the guard already refused; kept for the type checker
-        raise NotAuthenticated()
-    return principal
 
 
 async def _tenant(
@@ -97,7 +90,7 @@ class TenantController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession
     ) -> list[TenantOut]:
         """The tenants you may read (ops_admin: every tenant)."""
-        principal = _principal(request)
+        principal = require_principal(request)
         if principal.kind == "user" and principal.is_ops_admin:
             tenants = await repo.list_tenants(db_session)
         else:
@@ -113,7 +106,7 @@ class TenantController(Controller):
     ) -> TenantOut:
         """One tenant's profile."""
         return TenantOut.of(
-            await _tenant(db_session, _principal(request), tenant_id, Action.TENANT_READ)
+            await _tenant(db_session, require_principal(request), tenant_id, Action.TENANT_READ)
         )
 
     # ------------------------------------------------------------------ status
@@ -126,7 +119,7 @@ class TenantController(Controller):
         await service.record_event(
             session,
             tenant_id,
-            Actor.of(_principal(request)),
+            Actor.of(require_principal(request)),
             f"tenant.{'suspended' if to == 'suspended' else 'reactivated'}",
             details={"from": change.old, "to": change.new},
         )
@@ -185,7 +178,11 @@ class TenantController(Controller):
             keys.append(key)
 
         done = await offboard_tenant(
-            runtime.db, store, tenant_id, keep_archive=keep, actor=Actor.of(_principal(request))
+            runtime.db,
+            store,
+            tenant_id,
+            keep_archive=keep,
+            actor=Actor.of(require_principal(request)),
         )
         return OffboardResult(
             tenant_id=done.tenant_id,
@@ -208,7 +205,7 @@ class MemberController(Controller):
         self, request: Request[Any, Any, Any], db_session: AsyncSession, tenant_id: uuid.UUID
     ) -> list[MemberOut]:
         """The tenant's client users and their roles."""
-        await _tenant(db_session, _principal(request), tenant_id, Action.MEMBERS_READ)
+        await _tenant(db_session, require_principal(request), tenant_id, Action.MEMBERS_READ)
         return [MemberOut.of(m, u) for m, u in await repo.memberships(db_session, tenant_id)]
 
     @post("/", opt={"action": Action.MEMBERS_MANAGE}, status_code=HTTP_201_CREATED)
@@ -220,7 +217,7 @@ class MemberController(Controller):
         data: MemberCreate,
     ) -> MemberOut:
         """Give a client user (created if new) a role in the tenant."""
-        principal = _principal(request)
+        principal = require_principal(request)
         await _tenant(db_session, principal, tenant_id, Action.MEMBERS_MANAGE)
         row, user = await service.add_member(
             db_session,
@@ -249,7 +246,7 @@ class MemberController(Controller):
         member_id: uuid.UUID,
     ) -> MemberOut:
         """One membership."""
-        await _tenant(db_session, _principal(request), tenant_id, Action.MEMBERS_READ)
+        await _tenant(db_session, require_principal(request), tenant_id, Action.MEMBERS_READ)
         return MemberOut.of(*await _member(db_session, tenant_id, member_id))
 
     @patch("/{member_id:uuid}", opt={"action": Action.MEMBERS_MANAGE})
@@ -262,7 +259,7 @@ class MemberController(Controller):
         data: MemberUpdate,
     ) -> MemberOut:
         """Change a member's role (a tenant keeps at least one client_admin)."""
-        principal = _principal(request)
+        principal = require_principal(request)
         await _tenant(db_session, principal, tenant_id, Action.MEMBERS_MANAGE)
         row, user = await _member(db_session, tenant_id, member_id)
         change = await service.change_member_role(db_session, row, data.role)
@@ -288,7 +285,7 @@ class MemberController(Controller):
         member_id: uuid.UUID,
     ) -> None:
         """Remove a member from the tenant (the user account stays)."""
-        principal = _principal(request)
+        principal = require_principal(request)
         await _tenant(db_session, principal, tenant_id, Action.MEMBERS_MANAGE)
         row, user = await _member(db_session, tenant_id, member_id)
         await service.remove_member(db_session, row)
@@ -331,7 +328,7 @@ class OperatorAssignmentController(Controller):
         await service.record_event(
             db_session,
             tenant_id,
-            Actor.of(_principal(request)),
+            Actor.of(require_principal(request)),
             "operator_assignment.created",
             resource_type="operator_assignment",
             resource_id=row.id,
@@ -365,7 +362,7 @@ class OperatorAssignmentController(Controller):
         await service.record_event(
             db_session,
             tenant_id,
-            Actor.of(_principal(request)),
+            Actor.of(require_principal(request)),
             "operator_assignment.role_changed",
             resource_type="operator_assignment",
             resource_id=row.id,
@@ -392,7 +389,7 @@ class OperatorAssignmentController(Controller):
         await service.record_event(
             db_session,
             tenant_id,
-            Actor.of(_principal(request)),
+            Actor.of(require_principal(request)),
             "operator_assignment.deleted",
             resource_type="operator_assignment",
             resource_id=row.id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from litestar import Request, get
 from litestar.datastructures import Cookie
@@ -17,17 +16,7 @@ from daiko.errors import Forbidden
 from daiko.tenancy.models import Tenant
 from daiko.web.i18n import COOKIE, LOCALES
 from daiko.web.jobs import routes as job_pages
-from daiko.web.shell import render
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths: `//evil.example` and absolute URLs fall back to `default`."""
-    if not target:
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    return target
+from daiko.web.shell import render, safe_next
 
 
 @get("/", include_in_schema=False, opt={"public": True})

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Request
 from litestar.response import Template
@@ -52,6 +53,21 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
         NavLink(href, label, path == href or (href.count("/") > 1 and path.startswith(href)))
         for href, label in items
     ]
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths: `//evil.example` and absolute URLs fall back to `default`."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+    ):
+        return default
+    return target
 
 
 def csrf_token(request: Request[Any, Any, Any]) -> str:
