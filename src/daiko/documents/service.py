@@ -249,40 +249,48 @@ async def receive_content(
     chunks: AsyncIterator[bytes],
     content_type: str | None,
 ) -> Job:
-    """A partner sends the bytes through the API. Read with the declared size as the cap
-    (stopped at the first byte over it), checked against the declared SHA-256 before
-    anything is stored, then verified by the worker like a browser upload."""
+    """A partner sends the bytes through the API. Streamed to the store with the declared
+    size as the cap (stopped at the first byte over it) and committed only when size and
+    SHA-256 match the declaration; then verified by the worker like a browser upload."""
     digest = hashlib.sha256()
-    parts: list[bytes] = []
     size = 0
-    async for chunk in chunks:
-        size += len(chunk)
-        if size > version.declared_size:
-            raise ContentTooLarge(
-                f"content: more than the declared {version.declared_size} bytes",
-                errors=[
-                    {
-                        "field": "content",
-                        "reason": f"larger than the declared size of {version.declared_size} bytes",
-                    }
-                ],
-            )
-        digest.update(chunk)
-        parts.append(chunk)
-    if size == 0:
-        raise InvalidInput.field("content", "the body is empty")
-    if size != version.declared_size:
-        raise InvalidInput.field(
-            "content", f"{size} bytes received, {version.declared_size} declared"
-        )
-    if digest.hexdigest() != version.declared_sha256:
-        raise InvalidInput.field(
-            "content",
-            f"SHA-256 mismatch: declared {version.declared_sha256}, received {digest.hexdigest()}",
-        )
-    await store.put(
-        version.storage_key, b"".join(parts), content_type or version.declared_content_type
+    # Streamed to the store as it arrives; the store keeps it invisible until commit, and
+    # any refusal below aborts it, so nothing half-written is ever left under the key.
+    upload = await store.open_upload(
+        version.storage_key, content_type or version.declared_content_type
     )
+    try:
+        async for chunk in chunks:
+            size += len(chunk)
+            if size > version.declared_size:
+                raise ContentTooLarge(
+                    f"content: more than the declared {version.declared_size} bytes",
+                    errors=[
+                        {
+                            "field": "content",
+                            "reason": "larger than the declared size of "
+                            f"{version.declared_size} bytes",
+                        }
+                    ],
+                )
+            digest.update(chunk)
+            await upload.write(chunk)
+        if size == 0:
+            raise InvalidInput.field("content", "the body is empty")
+        if size != version.declared_size:
+            raise InvalidInput.field(
+                "content", f"{size} bytes received, {version.declared_size} declared"
+            )
+        if digest.hexdigest() != version.declared_sha256:
+            raise InvalidInput.field(
+                "content",
+                f"SHA-256 mismatch: declared {version.declared_sha256}, "
+                f"received {digest.hexdigest()}",
+            )
+        await upload.commit()
+    except BaseException:
+        await upload.abort()
+        raise
     return await _queue_verification(session, principal, version)
 
 

@@ -11,12 +11,13 @@ Keys are always `tenants/<tenant_id>/…`; `tenant_key` builds them.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import time
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import anyio.to_thread
@@ -52,7 +53,27 @@ class PresignedPost:
     fields: dict[str, str]
 
 
+class StreamUpload(ABC):
+    """Bytes written as they arrive; invisible under their key until `commit`, and gone
+    without trace after `abort` (so a refused upload leaves nothing half-written)."""
+
+    @abstractmethod
+    async def write(self, chunk: bytes) -> None: ...
+
+    @abstractmethod
+    async def commit(self) -> None: ...
+
+    @abstractmethod
+    async def abort(self) -> None: ...
+
+
 class DocumentStore(ABC):
+    @abstractmethod
+    async def open_upload(
+        self, key: str, content_type: str = "application/octet-stream"
+    ) -> StreamUpload:
+        """Start a streamed write of `key` (API uploads: never the whole body in memory)."""
+
     @abstractmethod
     async def put(
         self, key: str, data: bytes, content_type: str = "application/octet-stream"
@@ -118,6 +139,17 @@ class FolderStore(DocumentStore):
             tmp.replace(path)
 
         await anyio.to_thread.run_sync(write)
+
+    async def open_upload(
+        self, key: str, content_type: str = "application/octet-stream"
+    ) -> StreamUpload:
+        path = self._path(key)
+
+        def start() -> _FileUpload:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return _FileUpload(path)
+
+        return await anyio.to_thread.run_sync(start)
 
     async def get(self, key: str) -> bytes:
         return await anyio.to_thread.run_sync(self._path(key).read_bytes)
@@ -194,6 +226,14 @@ class S3Store(DocumentStore):
 
     def _sse(self) -> dict[str, str]:
         return {"ServerSideEncryption": "AES256"} if self.sse else {}
+
+    def sse_args(self) -> dict[str, str]:
+        return self._sse()
+
+    async def open_upload(
+        self, key: str, content_type: str = "application/octet-stream"
+    ) -> StreamUpload:
+        return _S3Upload(self, key, content_type)
 
     async def put(
         self, key: str, data: bytes, content_type: str = "application/octet-stream"
@@ -276,3 +316,95 @@ def build_store(settings: Settings) -> DocumentStore:
         secret_key=unquote(parts.password) if parts.password else None,
         sse=query.get("sse", "true").lower() != "false",
     )
+
+
+class _FileUpload(StreamUpload):
+    """A `.part` file beside the target, renamed into place on commit (atomic)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.part")
+        self.fh: BinaryIO = self.tmp.open("wb")
+
+    async def write(self, chunk: bytes) -> None:
+        await anyio.to_thread.run_sync(self.fh.write, chunk)
+
+    async def commit(self) -> None:
+        def finish() -> None:
+            self.fh.close()
+            self.tmp.replace(self.path)
+
+        await anyio.to_thread.run_sync(finish)
+
+    async def abort(self) -> None:
+        def drop() -> None:
+            self.fh.close()
+            self.tmp.unlink(missing_ok=True)
+
+        await anyio.to_thread.run_sync(drop)
+
+
+class _S3Upload(StreamUpload):
+    """S3 multipart upload in parts of `PART_SIZE` (S3's minimum is 5 MiB): nothing is
+    visible under the key until `complete_multipart_upload`, and `abort` discards the
+    parts. A body smaller than one part becomes a single `put_object` on commit."""
+
+    PART_SIZE = 8 * 1024 * 1024
+
+    def __init__(self, store: S3Store, key: str, content_type: str) -> None:
+        self.store = store
+        self.key = key
+        self.content_type = content_type
+        self.buffer = bytearray()
+        self.upload_id: str | None = None
+        self.parts: list[dict[str, Any]] = []
+
+    async def _flush(self) -> None:
+        client, bucket, key = self.store.client, self.store.bucket, self.key
+        data, self.buffer = bytes(self.buffer), bytearray()
+        if self.upload_id is None:
+            created = await anyio.to_thread.run_sync(
+                lambda: client.create_multipart_upload(
+                    Bucket=bucket, Key=key, ContentType=self.content_type, **self.store.sse_args()
+                )
+            )
+            self.upload_id = str(created["UploadId"])
+        number, upload_id = len(self.parts) + 1, self.upload_id
+        sent = await anyio.to_thread.run_sync(
+            lambda: client.upload_part(
+                Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=data
+            )
+        )
+        self.parts.append({"PartNumber": number, "ETag": sent["ETag"]})
+
+    async def write(self, chunk: bytes) -> None:
+        self.buffer += chunk
+        if len(self.buffer) >= self.PART_SIZE:
+            await self._flush()
+
+    async def commit(self) -> None:
+        if self.upload_id is None:
+            await self.store.put(self.key, bytes(self.buffer), self.content_type)
+            return
+        if self.buffer:
+            await self._flush()
+        client, bucket, key = self.store.client, self.store.bucket, self.key
+        upload_id, parts = self.upload_id, list(self.parts)
+        await anyio.to_thread.run_sync(
+            lambda: client.complete_multipart_upload(
+                Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+            )
+        )
+
+    async def abort(self) -> None:
+        self.buffer = bytearray()
+        if self.upload_id is not None:
+            client, bucket, key, upload_id = (
+                self.store.client,
+                self.store.bucket,
+                self.key,
+                self.upload_id,
+            )
+            await anyio.to_thread.run_sync(
+                lambda: client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+            )
