@@ -33,24 +33,33 @@ def _specs() -> list[TenantSpec]:
 
 def demo_logins() -> list[tuple[str, str, str]]:
     """(email, what it is, password) for every person in the demo tenant files and the
-    demo ops_admin; operators' descriptions carry their TOTP secret."""
+    demo ops_admin; the description carries the TOTP secret of everyone who needs a
+    second factor (operators, and client users of a tenant with `require_mfa`)."""
     specs = _specs()
     if not specs:
         return []
     clients: dict[str, list[str]] = {}
     operators: dict[str, list[str]] = {}
+    needs_totp = _client_users_needing_totp(specs)
     for spec in specs:
         for user in spec.users:
             clients.setdefault(user.email, []).append(f"{user.role} @ {spec.slug}")
         for operator in spec.operators:
             operators.setdefault(operator.email, []).append(f"{operator.role} @ {spec.slug}")
     totp = f"TOTP secret {DEMO_TOTP_SECRET}"
-    logins = [(email, ", ".join(roles), DEMO_PASSWORD) for email, roles in clients.items()]
+    logins = [
+        (email, ", ".join(roles) + (f"; {totp}" if email in needs_totp else ""), DEMO_PASSWORD)
+        for email, roles in clients.items()
+    ]
     logins += [
         (email, f"{', '.join(roles)}; {totp}", DEMO_PASSWORD) for email, roles in operators.items()
     ]
     logins.append((DEMO_OPS_ADMIN, f"ops_admin (all tenants); {totp}", DEMO_PASSWORD))
     return logins
+
+
+def _client_users_needing_totp(specs: list[TenantSpec]) -> set[str]:
+    return {u.email for s in specs if s.require_mfa for u in s.users}
 
 
 async def load_demo(settings: Settings) -> None:
@@ -84,13 +93,15 @@ async def load_demo(settings: Settings) -> None:
             emails |= {o.email for s in specs for o in s.operators}
             users = await repo.users_by_emails(session, {*emails, DEMO_OPS_ADMIN})
             password_hash: str | None = None
+            totp_clients = _client_users_needing_totp(specs)
             now = datetime.now(UTC)
             for user in users.values():
                 values: dict[str, object] = {}
                 if user.password_hash is None:
                     password_hash = password_hash or hash_password(DEMO_PASSWORD)
                     values.update(password_hash=password_hash, password_changed_at=now)
-                if user.kind == "operator" and user.totp_secret is None:
+                needs_totp = user.kind == "operator" or user.email in totp_clients
+                if needs_totp and user.totp_secret is None:
                     values.update(totp_secret=DEMO_TOTP_SECRET, totp_enabled_at=now)
                 if values:
                     await session.execute(update(User).where(User.id == user.id).values(**values))
