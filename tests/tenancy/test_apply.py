@@ -92,7 +92,7 @@ async def test_apply_creates_tenants_people_and_scoped_rows(
             "end": "18:30:00",
         }
         assert tokyo.settings["calendar"]["extra_days_off"] == ["2026-06-12"]
-        kinds = dict((await s.execute(select(User.email, User.kind))).tuples().all())
+        kinds = dict((await s.execute(select(User.email, User.kind))).all())
         assert kinds == {
             "admin@naniwa-seiko.example": "client",
             "auditor@naniwa-seiko.example": "client",

@@ -85,7 +85,7 @@ async def memberships(session: AsyncSession, tenant_id: uuid.UUID) -> list[tuple
         .where(Membership.tenant_id == tenant_id)
         .order_by(Membership.id)  # UUIDv7: the order people were added
     )
-    return [(m, u) for m, u in rows.tuples()]
+    return [(m, u) for m, u in rows]
 
 
 async def membership(
@@ -122,7 +122,7 @@ async def assignments(
         .where(OperatorAssignment.tenant_id == tenant_id)
         .order_by(OperatorAssignment.id)  # UUIDv7: the order operators were assigned
     )
-    return [(a, u) for a, u in rows.tuples()]
+    return [(a, u) for a, u in rows]
 
 
 async def assignment(
