@@ -424,3 +424,78 @@ async def test_a_document_item_is_provided_by_choosing_a_document(
     page = await member.get(f"/cases/{case_id}", headers=HTML)
     assert f'href="/documents/{document_id}"' in page.text
     assert "「雇用契約書」を提出しました。" in page.text
+
+
+async def test_operator_asks_for_an_input_links_a_deliverable_and_takes_the_case(
+    world: World, owner_engine: AsyncEngine, client_for: ClientFor
+) -> None:
+    case_id = await seed_case(owner_engine, world.tenant_a.id, status="in_progress")
+    document_id = uuid.uuid4()
+    async with owner_engine.begin() as conn:
+        await conn.execute(
+            insert(Document).values(
+                tenant_id=world.tenant_a.id,
+                id=document_id,
+                title="11月分 給与明細一式",
+                classification="payslip",
+                retention_class="payroll_record",
+                retention_base_date=datetime.now(UTC).date(),
+            )
+        )
+    operator = await client_for(world.operator)
+    page = await operator.get(f"/cases/{case_id}", headers=HTML)
+    assert "この案件を担当する" in page.text
+    token = csrf(page)
+    version = re.search(r'name="version" value="(\d+)"', page.text)
+    assert version is not None
+
+    r = await operator.post(
+        f"/cases/{case_id}/checklist",
+        data={"csrf_token": token, "label": "11月分 勤怠データ", "kind": "data", "required": "on"},
+        headers=HTML,
+    )
+    assert r.status_code == 303
+    r = await operator.post(
+        f"/cases/{case_id}/deliverables",
+        data={"csrf_token": token, "document_id": str(document_id)},
+        headers=HTML,
+    )
+    assert r.status_code == 303
+    r = await operator.post(
+        f"/cases/{case_id}/assignment",
+        data={"csrf_token": token, "version": version.group(1), "assignee": "me"},
+        headers=HTML,
+    )
+    assert r.status_code == 303
+    page = await operator.get(f"/cases/{case_id}", headers=HTML)
+    assert "案件の担当者を変更しました。" in page.text
+    assert (await case_row(owner_engine, case_id)).assignee_id == world.operator.id
+
+    client = await client_for(world.tenant_a.users["client_member"])
+    page = await client.get(f"/cases/{case_id}", headers=HTML)
+    assert "11月分 勤怠データ" in page.text  # the client sees what is asked of it
+    assert f'href="/documents/{document_id}"' in page.text  # and the deliverable
+    assert 'action="/cases/' + str(case_id) + '/deliverables"' not in page.text  # no operator forms
+    r = await client.post(
+        f"/cases/{case_id}/deliverables",
+        data={"csrf_token": csrf(page), "document_id": str(document_id)},
+        headers=HTML,
+    )
+    assert r.status_code == 403
+
+
+async def test_a_stale_assignment_form_changes_nothing(
+    world: World, owner_engine: AsyncEngine, client_for: ClientFor
+) -> None:
+    case_id = await seed_case(owner_engine, world.tenant_a.id, status="in_progress")
+    lead = await client_for(world.lead)
+    page = await lead.get(f"/cases/{case_id}", headers=HTML)
+    r = await lead.post(
+        f"/cases/{case_id}/assignment",
+        data={"csrf_token": csrf(page), "version": "999", "assignee": str(world.operator.id)},
+        headers=HTML,
+    )
+    assert r.status_code == 303
+    page = await lead.get(f"/cases/{case_id}", headers=HTML)
+    assert "他の人がこの案件を変更しました。再読み込みしてからもう一度お試しください。" in page.text
+    assert (await case_row(owner_engine, case_id)).assignee_id is None

@@ -29,7 +29,7 @@ from daiko.auth.policy import Action, allows, authorize, require_principal
 from daiko.auth.principal import Principal
 from daiko.cases import repository as repo
 from daiko.cases import service
-from daiko.cases.models import CASE_TYPES, PRIORITIES, SERVICES, Case
+from daiko.cases.models import CASE_TYPES, CHECKLIST_KINDS, PRIORITIES, SERVICES, Case
 from daiko.cases.states import STATUSES
 from daiko.documents import repository as documents
 from daiko.documents.models import Document
@@ -479,7 +479,10 @@ async def case_page(
     checklist = list(await repo.checklist(db_session, case))
     # The tenant's recent documents, to pick for a document item still missing.
     choices: list[Document] = []
-    if may_provide and any(i.kind == "document" and i.provided_at is None for i in checklist):
+    needs_documents = operator_side or any(
+        i.kind == "document" and i.provided_at is None for i in checklist
+    )
+    if may_provide and needs_documents:
         found = await documents.search(
             db_session, documents.DocumentFilter(tenant_ids=[case.tenant_id], limit=50)
         )
@@ -505,6 +508,11 @@ async def case_page(
             "type_label": type_label,
             "transition_label": transition_label,
             "due_badge": due_badge,
+            "may_assign": allows(principal, Action.CASES_ASSIGN, case.tenant_id),
+            "assignees": await _operators(db_session, [case.tenant_id])
+            if allows(principal, Action.CASES_ASSIGN, case.tenant_id)
+            else [],
+            "checklist_kinds": CHECKLIST_KINDS,
         },
     )
 
@@ -605,7 +613,91 @@ async def provide_from_page(
     return await _attempt(request, db_session, response, change)
 
 
+@post(
+    "/cases/{case_id:uuid}/checklist",
+    include_in_schema=False,
+    opt={"action": Action.CASES_WORK, "page": True},
+)
+async def add_checklist_from_page(
+    request: Request[Any, Any, Any], db_session: AsyncSession, case_id: uuid.UUID
+) -> Redirect:
+    """An operator lists one more input the client must provide."""
+    principal = require_principal(request)
+    case = await _case_or_404(db_session, principal, case_id)
+    form = await request.form()
+    response = Redirect(f"/cases/{case.id}#checklist", status_code=303)
+
+    async def change() -> str:
+        label = _form_value(form, "label")
+        if label is None or len(label) > 200:
+            raise InvalidInput.field("label", "name what is needed (at most 200 characters)")
+        kind = _choice(_form_value(form, "kind"), CHECKLIST_KINDS, "kind") or "document"
+        item = service.NewChecklistItem(label, kind, _form_value(form, "required") == "on")
+        await service.add_checklist_item(db_session, principal, case, item)
+        return gettext("“%(label)s” was added to the checklist.", label=label)
+
+    return await _attempt(request, db_session, response, change)
+
+
+@post(
+    "/cases/{case_id:uuid}/deliverables",
+    include_in_schema=False,
+    opt={"action": Action.CASES_WORK, "page": True},
+)
+async def deliver_from_page(
+    request: Request[Any, Any, Any], db_session: AsyncSession, case_id: uuid.UUID
+) -> Redirect:
+    """An operator links one of the tenant's documents as a deliverable of the case."""
+    principal = require_principal(request)
+    case = await _case_or_404(db_session, principal, case_id)
+    form = await request.form()
+    response = Redirect(f"/cases/{case.id}#deliverables", status_code=303)
+
+    async def change() -> str:
+        document_id = _uuid(_form_value(form, "document_id"), "document_id")
+        if document_id is None:
+            raise InvalidInput.field("document_id", "choose a document")
+        await service.add_deliverable(
+            db_session, principal, case, document_id, _form_value(form, "title")
+        )
+        return gettext("The deliverable was linked to the case.")
+
+    return await _attempt(request, db_session, response, change)
+
+
+@post(
+    "/cases/{case_id:uuid}/assignment",
+    include_in_schema=False,
+    opt={"action": Action.CASES_WORK, "page": True},
+)
+async def assign_from_page(
+    request: Request[Any, Any, Any], db_session: AsyncSession, case_id: uuid.UUID
+) -> Redirect:
+    """An operator takes the case; a lead assigns it to anyone serving the tenant, or
+    automatically to the one with the fewest open cases."""
+    principal = require_principal(request)
+    case = await _case_or_404(db_session, principal, case_id, for_update=True)
+    form = await request.form()
+    response = Redirect(f"/cases/{case.id}", status_code=303)
+
+    async def change() -> str:
+        _check_version(case, _form_value(form, "version"))
+        choice = _form_value(form, "assignee")
+        if choice == "auto":
+            await service.assign(db_session, principal, case, None, auto=True)
+        elif choice == "me":
+            await service.assign(db_session, principal, case, principal.user_id)
+        else:
+            await service.assign(db_session, principal, case, _uuid(choice, "assignee"))
+        return gettext("The case's assignee was changed.")
+
+    return await _attempt(request, db_session, response, change)
+
+
 routes = [
+    add_checklist_from_page,
+    deliver_from_page,
+    assign_from_page,
     portal_cases,
     submit_request,
     console_cases,

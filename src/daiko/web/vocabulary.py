@@ -93,3 +93,5 @@ CASE_TRANSITION_LABELS = {
     "close": N_("Close"),
     "reopen": N_("Reopen"),
 }
+
+CHECKLIST_KINDS = (N_("document"), N_("data"))
