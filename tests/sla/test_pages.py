@@ -133,3 +133,41 @@ async def test_calendar_edit_by_role_audited_and_applied(
     assert await rows(
         owner_engine, "select count(*) from audit_events where action = 'sla.calendar_changed'"
     ) == [(2,)]
+
+
+async def test_lead_sets_working_hours_and_open_clocks_follow(
+    owner_engine: AsyncEngine, runtime: Runtime, world: World, as_user: Client
+) -> None:
+    a = world.tenant_a.id
+    case_id = await make_case(owner_engine, a, [("2026-04-28T09:00", "submitted")])
+    await refresh(runtime, a, case_id, jst("2026-04-28T09:00"))
+    lead = await as_user(world.lead)
+    page = await lead.get("/console/sla/calendar", params={"tenant_id": str(a)})
+    assert 'name="work_start" value="09:00"' in page.text
+    saved = await lead.post(
+        "/console/sla/calendar",
+        data={"tenant_id": str(a), "op": "set_hours", "work_start": "08:30", "work_end": "17:30"},
+    )
+    assert saved.status_code == 303
+    assert await rows(
+        owner_engine,
+        "select settings->'calendar'->'working_hours' from tenants where id = :id",
+        id=a,
+    ) == [({"start": "08:30:00", "end": "17:30:00"},)]
+    # Resolution is three 9-hour business days (27 h) from 4/28 09:00 on the new hours:
+    # 8.5 h on 4/28, 9 h on 4/30, 9 h on 5/1, the last 0.5 h after Golden Week → 5/7 09:00.
+    assert await rows(
+        owner_engine,
+        "select breach_at from sla_clocks where case_id = :id and clock = 'resolution'",
+        id=case_id,
+    ) == [(jst("2026-05-07T09:00"),)]
+    bad = await lead.post(
+        "/console/sla/calendar",
+        data={"tenant_id": str(a), "op": "set_hours", "work_start": "18:00", "work_end": "09:00"},
+    )
+    assert bad.status_code == 303
+    assert await rows(
+        owner_engine,
+        "select settings->'calendar'->'working_hours'->>'start' from tenants where id = :id",
+        id=a,
+    ) == [("08:30:00",)]

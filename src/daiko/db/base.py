@@ -52,6 +52,7 @@ GLOBAL_TABLES: frozenset[str] = frozenset(
         "partner_clients",
         "signing_keys",
         "outbox",
+        "operator_days_off",
         "scheduler_ticks",
         "login_throttle",
         "password_resets",

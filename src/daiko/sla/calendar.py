@@ -28,6 +28,7 @@ from daiko.tenancy.spec import CalendarSpec
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 MAX_SEARCH_DAYS = 366 * 30  # a calendar with no business day for 30 years is a bug
+TEAM_DAY_OFF = "運用チーム休業日 (operator team day off)"
 
 
 def _bank_closure(day: dt.date) -> str | None:
@@ -204,18 +205,23 @@ def tenant_calendar(
     work_end: dt.time = dt.time(18, 0),
     is_day_off: Callable[[dt.date], bool] | None = None,
     day_off_label: str = "休業日 (company closure)",
+    team_days_off: frozenset[dt.date] = frozenset(),
 ) -> BusinessCalendar:
-    """A tenant's calendar: `jp` plus its own days off and working hours."""
+    """A tenant's calendar: `jp` plus its own days off and working hours, plus the days
+    the operator team serving it does not work (no SLA time passes on either)."""
 
     def company(day: dt.date) -> str | None:
         return day_off_label if is_day_off is not None and is_day_off(day) else None
+
+    def team(day: dt.date) -> str | None:
+        return TEAM_DAY_OFF if day in team_days_off else None
 
     return BusinessCalendar(
         name=name,
         tz=ZoneInfo(tz),
         work_start=work_start,
         work_end=work_end,
-        closures=(_bank_closure, company),
+        closures=(_bank_closure, company, team),
     )
 
 
@@ -228,13 +234,19 @@ def calendar_named(name: str) -> BusinessCalendar:
 
 
 def calendar_from_spec(
-    name: str, spec: CalendarSpec, *, tz: str = "Asia/Tokyo"
+    name: str,
+    spec: CalendarSpec,
+    *,
+    tz: str = "Asia/Tokyo",
+    team_days_off: frozenset[dt.date] = frozenset(),
 ) -> BusinessCalendar:
-    """A tenant's calendar from its `tenants/<slug>.yaml` calendar section."""
+    """A tenant's calendar from its `tenants/<slug>.yaml` calendar section (and the
+    operator team's days off)."""
     return tenant_calendar(
         name,
         tz=tz,
         work_start=spec.working_hours.start,
         work_end=spec.working_hours.end,
         is_day_off=spec.is_company_day_off,
+        team_days_off=team_days_off,
     )

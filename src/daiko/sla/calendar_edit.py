@@ -16,7 +16,7 @@ from daiko.audit.service import record
 from daiko.errors import InvalidInput, NotFound
 from daiko.sla.service import recompute_tenant
 from daiko.tenancy.models import Tenant
-from daiko.tenancy.spec import CalendarSpec, Closure, MonthDay
+from daiko.tenancy.spec import CalendarSpec, Closure, MonthDay, WorkingHours
 
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
@@ -61,6 +61,18 @@ def add_day_off(spec: CalendarSpec, day: str) -> CalendarSpec:
     return msgspec.structs.replace(
         spec, extra_days_off=tuple(sorted((*spec.extra_days_off, value)))
     )
+
+
+def set_working_hours(spec: CalendarSpec, start: str, end: str) -> CalendarSpec:
+    """就業時間: the hours in which SLA business time passes on a business day."""
+    try:
+        first = dt.time.fromisoformat(start.strip())
+        last = dt.time.fromisoformat(end.strip())
+    except ValueError:
+        raise InvalidInput.field("work_start", "a time like 09:00") from None
+    if last <= first:
+        raise InvalidInput.field("work_end", "must be after the start")
+    return msgspec.structs.replace(spec, working_hours=WorkingHours(start=first, end=last))
 
 
 def remove(spec: CalendarSpec, what: str, index: int) -> CalendarSpec:

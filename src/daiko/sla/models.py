@@ -14,13 +14,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -168,3 +170,14 @@ class SlaEvent(TenantOwned, Base):
     # For the partner webhooks: rows with published = false are still to be delivered.
     published: Mapped[bool] = mapped_column(Boolean, server_default=false())
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+
+
+class OperatorDayOff(Base):
+    """A day the shared-services (operator) team does not work. Global: one team serves
+    many tenants, and no business-time SLA clock of any of them runs on that day."""
+
+    __tablename__ = "operator_days_off"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -105,9 +105,16 @@ class TenantSla:
     sla: tuple[ServiceSla, ...]
     calendar: CalendarSpec
     payroll: PayrollSpec | None
+    team_days_off: frozenset[dt.date] = frozenset()
 
     @classmethod
-    def of(cls, slug: str, time_zone: str, settings: Mapping[str, Any] | None) -> TenantSla:
+    def of(
+        cls,
+        slug: str,
+        time_zone: str,
+        settings: Mapping[str, Any] | None,
+        team_days_off: frozenset[dt.date] = frozenset(),
+    ) -> TenantSla:
         s = settings or {}
         return cls(
             slug=slug,
@@ -117,10 +124,13 @@ class TenantSla:
             if s.get("calendar")
             else CalendarSpec(),
             payroll=msgspec.convert(s.get("payroll"), PayrollSpec | None, strict=False),
+            team_days_off=team_days_off,
         )
 
     def business_calendar(self) -> BusinessCalendar:
-        return calendar_from_spec(self.slug, self.calendar, tz=self.time_zone)
+        return calendar_from_spec(
+            self.slug, self.calendar, tz=self.time_zone, team_days_off=self.team_days_off
+        )
 
 
 def resolve_policy(
@@ -182,6 +192,7 @@ def policy_hash(tenant: TenantSla, overrides: Mapping[tuple[str, str], Override]
             "calendar": msgspec.to_builtins(tenant.calendar),
             "payroll": msgspec.to_builtins(tenant.payroll),
             "tz": tenant.time_zone,
+            "team_days_off": sorted(d.isoformat() for d in tenant.team_days_off),
             "overrides": sorted(
                 [list(k), {f: str(v) for f, v in vars(o).items() if v is not None}]
                 for k, o in overrides.items()

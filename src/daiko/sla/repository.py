@@ -14,11 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.cases.models import Case, CaseChecklistItem, CaseMessage, CaseStatusChange
 from daiko.sla.clock import StatusChange
-from daiko.sla.models import SlaClock, SlaEvent, SlaPolicyOverride
+from daiko.sla.models import OperatorDayOff, SlaClock, SlaEvent, SlaPolicyOverride
 from daiko.sla.policy import RESPONDED, Override, TenantSla
 from daiko.tenancy.models import OperatorAssignment, Tenant, User
 
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
+async def team_days_off(session: AsyncSession) -> frozenset[dt.date]:
+    """The operator team's days off (a small global table, read whole)."""
+    return frozenset((await session.execute(select(OperatorDayOff.day))).scalars())
 
 
 async def tenant_sla(session: AsyncSession, tenant_id: uuid.UUID) -> TenantSla:
@@ -27,7 +32,7 @@ async def tenant_sla(session: AsyncSession, tenant_id: uuid.UUID) -> TenantSla:
             select(Tenant.slug, Tenant.time_zone, Tenant.settings).where(Tenant.id == tenant_id)
         )
     ).one()
-    return TenantSla.of(row.slug, row.time_zone, row.settings)
+    return TenantSla.of(row.slug, row.time_zone, row.settings, await team_days_off(session))
 
 
 def override_of(row: SlaPolicyOverride) -> Override:

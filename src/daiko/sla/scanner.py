@@ -233,13 +233,15 @@ async def recompute_drifted(db: Database, *, now: dt.datetime | None = None) -> 
     """Recompute the open clocks of tenants whose policy or calendar changed since they
     were computed (e.g. by `daiko tenants apply`). Returns the tenants recomputed."""
     seen, current = await system.unsettled_policy_hashes(db)
+    async with db.global_session() as session:
+        team = await repo.team_days_off(session)
     done = 0
     for tenant_id, hashes in seen.items():
         rows = current.get(tenant_id)
         if rows is None:
             continue
         t = rows.tenant
-        tenant = TenantSla.of(t["slug"], t["time_zone"], t["settings"])
+        tenant = TenantSla.of(t["slug"], t["time_zone"], t["settings"], team)
         overrides = {(o["service"], o["priority"]): _override(o) for o in rows.overrides}
         if hashes == {policy_hash(tenant, overrides)}:
             continue

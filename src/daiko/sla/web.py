@@ -8,9 +8,11 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import structlog
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.auth.policy import Action, allows, require_principal
@@ -19,12 +21,15 @@ from daiko.errors import DaikoError, Forbidden, NotFound
 from daiko.runtime import Runtime
 from daiko.sla import calendar_edit
 from daiko.sla.chart import COLOURS, bar_chart, level
+from daiko.sla.models import OperatorDayOff
 from daiko.sla.reports import AttainmentRow, attainment, months_back, percent
 from daiko.tenancy.models import Tenant
 from daiko.tenancy.scope import scope_of_tenant
 from daiko.web.flash import flash
 from daiko.web.i18n import gettext
 from daiko.web.shell import render
+
+log = structlog.get_logger("daiko.sla")
 
 PORTAL_MONTHS = 12
 CONSOLE_MONTHS = 6
@@ -158,10 +163,17 @@ async def calendar_page(
     if chosen is None:
         raise NotFound("no such company")
     spec = calendar_edit.spec_of(chosen)
+    team = (await db_session.execute(select(OperatorDayOff).order_by(OperatorDayOff.day))).scalars()
     return render(
         request,
         "sla/calendar.html",
-        {"tenants": tenants, "tenant": chosen, "spec": spec},
+        {
+            "tenants": tenants,
+            "tenant": chosen,
+            "spec": spec,
+            "team_days": list(team),
+            "may_edit_team": principal.is_ops_admin,
+        },
     )
 
 
@@ -188,6 +200,10 @@ async def calendar_save(
             )
         if op == "add_day_off":
             return calendar_edit.add_day_off(spec, form.get("day", ""))
+        if op == "set_hours":
+            return calendar_edit.set_working_hours(
+                spec, form.get("work_start", ""), form.get("work_end", "")
+            )
         if op in ("remove_closure", "remove_day_off"):
             index = int(form.get("index", "-1")) if form.get("index", "").isdigit() else -1
             return calendar_edit.remove(spec, op.removeprefix("remove_").replace("_off", ""), index)
@@ -206,4 +222,36 @@ async def calendar_save(
     return response
 
 
-routes = [portal_sla, console_sla, calendar_page, calendar_save]
+@post(
+    "/console/sla/team-calendar",
+    include_in_schema=False,
+    opt={"action": Action.PLATFORM_TENANTS, "page": True},
+)
+async def team_calendar_save(request: Request[Any, Any, Any], db_session: AsyncSession) -> Redirect:
+    """ops_admin: add or remove a day the operator team does not work. Every tenant's
+    open clocks pick it up at the next policy-drift recompute (within five minutes)."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    response = Redirect("/console/sla/calendar", status_code=303)
+    try:
+        day = dt.date.fromisoformat(form.get("day", ""))
+    except ValueError:
+        flash(request, response, "error", gettext("Give the day as 2026-12-28."))
+        return response
+    if form.get("op") == "remove":
+        await db_session.execute(delete(OperatorDayOff).where(OperatorDayOff.day == day))
+        flash(request, response, "success", gettext("The team works again on %(day)s.", day=day))
+        return response
+    label = (form.get("label") or "").strip()[:200] or gettext("Team day off")
+    await db_session.execute(
+        pg_insert(OperatorDayOff)
+        .values(day=day, label=label)
+        .on_conflict_do_update(index_elements=[OperatorDayOff.day], set_={"label": label})
+    )
+    log.info(
+        "operator team day off set", day=day.isoformat(), by=str(require_principal(request).user_id)
+    )
+    flash(request, response, "success", gettext("The team is off on %(day)s.", day=day))
+    return response
+
+
+routes = [portal_sla, console_sla, calendar_page, calendar_save, team_calendar_save]
