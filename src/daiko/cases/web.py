@@ -174,6 +174,22 @@ async def _case_or_404(
     return case
 
 
+async def _case_form(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    anchor: str = "",
+    *,
+    for_update: bool = False,
+) -> tuple[Principal, Case, Any, Redirect]:
+    """What every form post on a case page starts with: who, the case (404 across
+    tenants), the form, and the redirect back to the case page (303, at `anchor`)."""
+    principal = require_principal(request)
+    case = await _case_or_404(session, principal, case_id, for_update=for_update)
+    form = await request.form()
+    return principal, case, form, Redirect(f"/cases/{case.id}{anchor}", status_code=303)
+
+
 def _form_value(form: Any, name: str) -> str | None:
     value = form.get(name)
     if value is None:
@@ -526,10 +542,9 @@ async def transition_from_page(
     request: Request[Any, Any, Any], db_session: AsyncSession, case_id: uuid.UUID
 ) -> Redirect:
     """A status change button (with its reason where one is owed)."""
-    principal = require_principal(request)
-    case = await _case_or_404(db_session, principal, case_id, for_update=True)
-    form = await request.form()
-    response = Redirect(f"/cases/{case.id}", status_code=303)
+    principal, case, form, response = await _case_form(
+        request, db_session, case_id, for_update=True
+    )
 
     async def change() -> str:
         _check_version(case, _form_value(form, "version"))
@@ -552,10 +567,7 @@ async def message_from_page(
     case_id: uuid.UUID,
 ) -> Redirect:
     """Post a message, or an internal note (operators)."""
-    principal = require_principal(request)
-    case = await _case_or_404(db_session, principal, case_id)
-    form = await request.form()
-    response = Redirect(f"/cases/{case.id}#messages", status_code=303)
+    principal, case, form, response = await _case_form(request, db_session, case_id, "#messages")
 
     async def change() -> str:
         body = _form_value(form, "body")
@@ -622,10 +634,7 @@ async def add_checklist_from_page(
     request: Request[Any, Any, Any], db_session: AsyncSession, case_id: uuid.UUID
 ) -> Redirect:
     """An operator lists one more input the client must provide."""
-    principal = require_principal(request)
-    case = await _case_or_404(db_session, principal, case_id)
-    form = await request.form()
-    response = Redirect(f"/cases/{case.id}#checklist", status_code=303)
+    principal, case, form, response = await _case_form(request, db_session, case_id, "#checklist")
 
     async def change() -> str:
         label = _form_value(form, "label")
@@ -648,10 +657,9 @@ async def deliver_from_page(
     request: Request[Any, Any, Any], db_session: AsyncSession, case_id: uuid.UUID
 ) -> Redirect:
     """An operator links one of the tenant's documents as a deliverable of the case."""
-    principal = require_principal(request)
-    case = await _case_or_404(db_session, principal, case_id)
-    form = await request.form()
-    response = Redirect(f"/cases/{case.id}#deliverables", status_code=303)
+    principal, case, form, response = await _case_form(
+        request, db_session, case_id, "#deliverables"
+    )
 
     async def change() -> str:
         document_id = _uuid(_form_value(form, "document_id"), "document_id")
@@ -675,10 +683,9 @@ async def assign_from_page(
 ) -> Redirect:
     """An operator takes the case; a lead assigns it to anyone serving the tenant, or
     automatically to the one with the fewest open cases."""
-    principal = require_principal(request)
-    case = await _case_or_404(db_session, principal, case_id, for_update=True)
-    form = await request.form()
-    response = Redirect(f"/cases/{case.id}", status_code=303)
+    principal, case, form, response = await _case_form(
+        request, db_session, case_id, for_update=True
+    )
 
     async def change() -> str:
         _check_version(case, _form_value(form, "version"))
