@@ -53,6 +53,7 @@ DOMAINS: Sequence[str] = (
     "documents",
     "audit",
     "sla",
+    "employees",
     "payroll",
     "bookkeeping",
     "social_insurance",

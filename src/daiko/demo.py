@@ -9,6 +9,8 @@ Nothing is overwritten: a password or TOTP secret someone set stays.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import structlog
 from sqlalchemy import update
 
 from daiko.config import Settings
+from daiko.db.engine import Database
 from daiko.tenancy.spec import TenantSpec, load_tenant_dir
 
 DEMO_PASSWORD = "daiko-demo-2026"  # noqa: S105 (printed in the dev banner on purpose)
@@ -58,6 +61,21 @@ def demo_logins() -> list[tuple[str, str, str]]:
     return logins
 
 
+# Domains add demo data beside their code: `daiko.<domain>.demo.load(db)` (idempotent:
+# it must leave data that is already there alone), called in this order.
+DOMAIN_DEMOS = ("employees", "payroll", "bookkeeping", "social_insurance", "partners")
+
+
+async def _load_domain_demos(db: Database) -> None:
+    for domain in DOMAIN_DEMOS:
+        name = f"daiko.{domain}.demo"
+        if importlib.util.find_spec(f"daiko.{domain}") is None:
+            continue
+        if importlib.util.find_spec(name) is None:
+            continue
+        await importlib.import_module(name).load(db)
+
+
 def _client_users_needing_totp(specs: list[TenantSpec]) -> set[str]:
     return {u.email for s in specs if s.require_mfa for u in s.users}
 
@@ -65,7 +83,6 @@ def _client_users_needing_totp(specs: list[TenantSpec]) -> set[str]:
 async def load_demo(settings: Settings) -> None:
     """Apply `tenants/*.yaml` and make every demo person able to sign in."""
     from daiko.auth.passwords import hash_password
-    from daiko.db.engine import Database
     from daiko.tenancy import repository as repo
     from daiko.tenancy.models import User
     from daiko.tenancy.scope import NO_TENANTS
@@ -105,6 +122,7 @@ async def load_demo(settings: Settings) -> None:
                     values.update(totp_secret=DEMO_TOTP_SECRET, totp_enabled_at=now)
                 if values:
                     await session.execute(update(User).where(User.id == user.id).values(**values))
+        await _load_domain_demos(db)
     finally:
         await db.dispose()
     created = sum(1 for c in changes if c.action in ("created", "updated"))

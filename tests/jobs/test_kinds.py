@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from daiko.config import Settings
-from daiko.jobs.handlers import HANDLERS
+from daiko.jobs.handlers import all_handlers
 from daiko.jobs.kinds import KINDS, JobKind, Queue, kind_of_actor
 from tests.jobs.conftest import REPO, service_env
 
@@ -20,7 +20,7 @@ print(json.dumps({name: broker.get_actor(name).queue_name for name in broker.get
 
 def test_every_kind_has_a_spec_and_a_handler() -> None:
     assert set(KINDS) == set(JobKind)
-    assert set(HANDLERS) == set(JobKind)
+    assert set(all_handlers()) == set(JobKind)
     assert len({spec.actor for spec in KINDS.values()}) == len(KINDS)
     for kind, spec in KINDS.items():
         assert kind_of_actor(spec.actor) is kind

@@ -10,6 +10,8 @@ attempt number rejects a superseded worker, but the unique key is the last word.
 from __future__ import annotations
 
 import asyncio
+import importlib
+import importlib.util
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -131,5 +133,32 @@ HANDLERS: dict[JobKind, Handler] = {
 }
 
 
+# Domains keep their handlers beside their code: `daiko.<domain>.jobs` exports
+# `HANDLERS: dict[JobKind, Handler]`, merged here on first use (late, to keep this module
+# free of import cycles with the domains it serves).
+DOMAIN_JOB_MODULES = (
+    "daiko.employees.jobs",
+    "daiko.payroll.jobs",
+    "daiko.bookkeeping.jobs",
+    "daiko.partners.jobs",
+    "daiko.social_insurance.jobs",
+)
+
+
+def all_handlers() -> dict[JobKind, Handler]:
+    if not _loaded:
+        for name in DOMAIN_JOB_MODULES:
+            if importlib.util.find_spec(name.rsplit(".", 1)[0]) is None:
+                continue
+            if importlib.util.find_spec(name) is None:
+                continue
+            HANDLERS.update(getattr(importlib.import_module(name), "HANDLERS", {}))
+        _loaded.append(True)
+    return HANDLERS
+
+
+_loaded: list[bool] = []
+
+
 def handler_of(kind: JobKind | str) -> Handler:
-    return HANDLERS[JobKind(kind)]
+    return all_handlers()[JobKind(kind)]

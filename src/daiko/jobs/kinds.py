@@ -20,6 +20,14 @@ class JobKind(StrEnum):
     NOOP = "noop"
     SAMPLE_RECORDS = "sample_records"
     DOCUMENT_VERIFY = "document_verify"
+    EMPLOYEE_IMPORT = "employee_import"
+    ATTENDANCE_IMPORT = "attendance_import"
+    PAYROLL_CALCULATE = "payroll_calculate"
+    PAYROLL_OUTPUTS = "payroll_outputs"
+    BOOKKEEPING_IMPORT = "bookkeeping_import"
+    WEBHOOK_DELIVER = "webhook_deliver"
+    SOCIAL_INSURANCE_REVIEW = "social_insurance_review"
+    SOCIAL_INSURANCE_FILE = "social_insurance_file"
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,68 @@ KINDS: dict[JobKind, KindSpec] = {
             "Checks a document version's stored bytes (size, SHA-256, sniffed type, "
             "archive limits): verified or quarantined."
         ),
+    ),
+    JobKind.EMPLOYEE_IMPORT: KindSpec(
+        actor="job_employee_import",
+        queue=Queue.BATCH,
+        time_limit=300,
+        max_attempts=3,
+        description="Writes a previewed, error-free employee file (CSV/XLSX) into the master.",
+    ),
+    JobKind.ATTENDANCE_IMPORT: KindSpec(
+        actor="job_attendance_import",
+        queue=Queue.BATCH,
+        time_limit=300,
+        max_attempts=3,
+        description="Writes a previewed monthly attendance / variable-pay file.",
+    ),
+    JobKind.PAYROLL_CALCULATE: KindSpec(
+        actor="job_payroll_calculate",
+        queue=Queue.BATCH,
+        time_limit=120,
+        max_attempts=3,
+        backoff_base=1.0,
+        description="Calculates a payroll run, one chunk of employees per message.",
+    ),
+    JobKind.PAYROLL_OUTPUTS: KindSpec(
+        actor="job_payroll_outputs",
+        queue=Queue.DOCUMENTS,
+        time_limit=600,
+        max_attempts=3,
+        runnable_by_operators=False,
+        description="Renders an approved run's payslips, wage ledger and bank file.",
+    ),
+    JobKind.BOOKKEEPING_IMPORT: KindSpec(
+        actor="job_bookkeeping_import",
+        queue=Queue.BATCH,
+        time_limit=600,
+        max_attempts=3,
+        description="Imports a bank, card or receipt statement into the bookkeeping ledger.",
+    ),
+    JobKind.WEBHOOK_DELIVER: KindSpec(
+        actor="job_webhook_deliver",
+        queue=Queue.WEBHOOKS,
+        time_limit=30,
+        max_attempts=8,
+        backoff_base=5.0,
+        backoff_cap=3600.0,
+        runnable_by_operators=False,
+        description="Delivers one webhook event to one subscription (signed, retried).",
+    ),
+    JobKind.SOCIAL_INSURANCE_REVIEW: KindSpec(
+        actor="job_social_insurance_review",
+        queue=Queue.BATCH,
+        time_limit=300,
+        max_attempts=3,
+        description="Builds the 算定基礎 or 月額変更 review list from payroll results.",
+    ),
+    JobKind.SOCIAL_INSURANCE_FILE: KindSpec(
+        actor="job_social_insurance_file",
+        queue=Queue.DOCUMENTS,
+        time_limit=120,
+        max_attempts=5,
+        runnable_by_operators=False,
+        description="Renders a procedure's forms and data file and submits them to e-Gov.",
     ),
 }
 
