@@ -14,8 +14,10 @@ MODEL_MODULES = (
     "daiko.cases.models",
     "daiko.documents.models",
     "daiko.sla.models",
+    "daiko.employees.models",
     "daiko.payroll.models",
     "daiko.bookkeeping.models",
+    "daiko.bookkeeping.imports.models",
     "daiko.social_insurance.models",
     "daiko.partners.models",
 )
