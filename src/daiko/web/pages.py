@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from litestar import Request, get
@@ -10,13 +11,20 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from daiko.auth.policy import Action, request_principal
+from daiko.auth.policy import Action, allows, request_principal
 from daiko.auth.principal import Principal
 from daiko.errors import Forbidden
 from daiko.tenancy.models import Tenant
-from daiko.web.i18n import COOKIE, LOCALES
+from daiko.cases.web import type_label
+from daiko.web import dashboard
+from daiko.web.dashboard import Deadline
+from daiko.web.i18n import COOKIE, LOCALES, gettext
 from daiko.web.jobs import routes as job_pages
+from daiko.web.request_forms import routes as request_pages
 from daiko.web.shell import render, safe_next
+from daiko.web.vocabulary import DEADLINE_KINDS, SLA_STATE_LABELS
+
+JST = timezone(timedelta(hours=9))
 
 
 @get("/", include_in_schema=False, opt={"public": True})
@@ -52,16 +60,55 @@ async def _tenants_in_scope(session: AsyncSession, principal: Principal) -> list
     return list(rows.scalars())
 
 
+def deadline_text(deadline: Deadline) -> str:
+    """A deadline's label in the page's language (SLA clock labels are stored bilingual)."""
+    if deadline.kind == "sla":
+        return deadline.label
+    return gettext(deadline.label, **deadline.params)
+
+
+def sla_state_label(state: str | None) -> str:
+    label = SLA_STATE_LABELS.get(state or "")
+    return gettext(label) if label else ""
+
+
+def _dashboard_helpers() -> dict[str, Any]:
+    return {
+        "deadline_text": deadline_text,
+        "deadline_kind": lambda k: gettext(DEADLINE_KINDS.get(k, k)),
+        "sla_state_label": sla_state_label,
+        "type_label": type_label,
+        "today": datetime.now(UTC).astimezone(JST).date(),
+    }
+
+
 @get("/portal", include_in_schema=False, opt={"action": Action.SELF, "page": True})
 async def portal_home(
     request: Request[Any, Any, Any], db_session: AsyncSession
 ) -> Template | Redirect:
+    """The client's dashboard: open cases with their SLA state, what the provider needs
+    from them now, and the deadlines coming up."""
     principal = request_principal(request)
     assert principal is not None
     if principal.user_kind == "operator":
         return Redirect("/console")
     tenants = await _tenants_in_scope(db_session, principal)
-    return render(request, "portal/home.html", {"tenants": tenants, "roles": principal.roles})
+    ids = [t.id for t in tenants if allows(principal, Action.CASES_READ, t.id)]
+    now = datetime.now(UTC)
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "tenants": tenants,
+            "roles": principal.roles,
+            "tenant_names": {t.id: t.name for t in tenants},
+            "open_cases": await dashboard.open_cases(db_session, ids),
+            "missing": await dashboard.missing_inputs(db_session, ids),
+            "deadlines": (await dashboard.upcoming_deadlines(db_session, tenants, now))[:15],
+            "may_request": any(allows(principal, Action.CASES_SUBMIT, t) for t in ids),
+            **_dashboard_helpers(),
+        },
+    )
 
 
 @get("/console", include_in_schema=False, opt={"action": Action.SELF, "page": True})
@@ -74,4 +121,4 @@ async def console_home(request: Request[Any, Any, Any], db_session: AsyncSession
     return render(request, "console/home.html", {"tenants": tenants, "roles": principal.roles})
 
 
-routes = [index, switch_language, portal_home, console_home, *job_pages]
+routes = [index, switch_language, portal_home, console_home, *job_pages, *request_pages]

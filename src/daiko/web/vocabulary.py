@@ -95,3 +95,17 @@ CASE_TRANSITION_LABELS = {
 }
 
 CHECKLIST_KINDS = (N_("document"), N_("data"))
+
+# SLA state of a case: its worst open clock (codes from daiko.sla.models.CLOCK_STATUSES).
+SLA_STATE_LABELS = {
+    "breached": N_("SLA breached"),
+    "warning": N_("SLA warning"),
+    "ok": N_("SLA on track"),
+    "paused": N_("SLA paused"),
+    "not_started": N_("SLA not started"),
+}
+DEADLINE_KINDS = {
+    "statutory": N_("Statutory"),
+    "payroll": N_("Payroll"),
+    "sla": N_("SLA"),
+}
