@@ -30,7 +30,9 @@ def test_statutory_dates_move_to_the_next_business_day() -> None:
     by_label = {(d.label, tuple(sorted(d.params.items()))): d.day for d in found}
     withholding = "Withholding income tax for %(month)s (源泉所得税)"
     premiums = "Social insurance premiums for %(month)s (社会保険料)"
-    report = "Withholding slips and salary payment reports for %(year)s (源泉徴収票・給与支払報告書)"
+    report = (
+        "Withholding slips and salary payment reports for %(year)s (源泉徴収票・給与支払報告書)"
+    )
     # January 2027: withholding due Wed 10 Feb; 28 Feb is a Sunday → 1 March;
     # 31 Jan is a Sunday → 1 Feb (japan-2026.md §1.15).
     assert by_label[(withholding, (("month", "2027-01"),))] == dt.date(2027, 2, 10)

@@ -108,7 +108,9 @@ def statutory_deadlines(
             )
     for year in (today.year, today.year + 1):
         if social:
-            add(dt.date(year, 7, 10), "Santei kiso todoke for %(year)s (算定基礎届)", year=str(year))
+            add(
+                dt.date(year, 7, 10), "Santei kiso todoke for %(year)s (算定基礎届)", year=str(year)
+            )
         if payroll:
             add(
                 dt.date(year, 7, 10),
@@ -117,7 +119,8 @@ def statutory_deadlines(
             )
             add(
                 dt.date(year, 1, 31),
-                "Withholding slips and salary payment reports for %(year)s (源泉徴収票・給与支払報告書)",
+                "Withholding slips and salary payment reports for %(year)s "
+                "(源泉徴収票・給与支払報告書)",
                 year=str(year - 1),
             )
     return sorted(out, key=lambda d: (d.day, d.label))
@@ -226,7 +229,8 @@ async def missing_inputs(
         select(CaseChecklistItem, Case)
         .join(
             Case,
-            (Case.tenant_id == CaseChecklistItem.tenant_id) & (Case.id == CaseChecklistItem.case_id),
+            (Case.tenant_id == CaseChecklistItem.tenant_id)
+            & (Case.id == CaseChecklistItem.case_id),
         )
         .where(
             Case.tenant_id.in_(list(tenant_ids)),

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.auth.policy import Action, allows, request_principal
 from daiko.auth.principal import Principal
+from daiko.cases.web import type_label
 from daiko.errors import Forbidden
 from daiko.tenancy.models import Tenant
-from daiko.cases.web import type_label
 from daiko.web import dashboard
 from daiko.web.dashboard import Deadline
 from daiko.web.i18n import COOKIE, LOCALES, gettext
@@ -75,7 +75,7 @@ def sla_state_label(state: str | None) -> str:
 def _dashboard_helpers() -> dict[str, Any]:
     return {
         "deadline_text": deadline_text,
-        "deadline_kind": lambda k: gettext(DEADLINE_KINDS.get(k, k)),
+        "deadline_kind": lambda k: gettext(DEADLINE_KINDS.get(k) or k),
         "sla_state_label": sla_state_label,
         "type_label": type_label,
         "today": datetime.now(UTC).astimezone(JST).date(),
