@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     oidc_client_id: str | None = None
     oidc_client_secret: SecretStr | None = None
 
+    # Partner API: webhook targets on loopback (local development only; private,
+    # link-local and reserved addresses are always refused), the receiver's time limit,
+    # and the rate limit per partner client and tenant (requests per window, GCRA).
+    webhooks_allow_loopback: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    rate_limit: int = Field(default=600, ge=1, le=1_000_000)
+    rate_limit_window: int = Field(default=60, ge=1, le=86_400)
+
     base_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -138,6 +146,8 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name}: production refuses the development default")
         if len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("DAIKO_SECRET_KEY: must be at least 32 characters in production")
+        if self.webhooks_allow_loopback:
+            raise ValueError("DAIKO_WEBHOOKS_ALLOW_LOOPBACK: only for local development")
         for name, url in (
             ("DAIKO_DATABASE_URL", self.database_url),
             ("DAIKO_BROKER_URL", self.broker_url),
