@@ -491,7 +491,8 @@ def calculate_bonus(inp: BonusInput) -> BonusResult:
     prefecture_code = _prefecture_code(inp.prefecture)
     health_std = pension_std = 0
     totals = _Totals()
-    if inp.social_insurance_enrolled:
+    insured = inp.loss_date is None or month <= month_of(inp.loss_date)
+    if inp.social_insurance_enrolled and insured:
         try:
             caps = rates.bonus_caps(inp.pay_date)
         except rates.RateNotFound as exc:
