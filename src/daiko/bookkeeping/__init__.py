@@ -1,0 +1,1 @@
+"""Bookkeeping ledger (記帳): chart of accounts, journal, periods, reports, exports."""

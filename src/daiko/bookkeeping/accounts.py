@@ -1,0 +1,132 @@
+"""The default chart of accounts (勘定科目) and seeding it for a tenant.
+
+The chart is data (`data/chart_of_accounts.yaml`); a tenant gets a copy on first use and
+edits its own. Seeding is `insert … on conflict do nothing`, so running it twice, or from
+two transactions at once, leaves one chart.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from daiko.bookkeeping import tax
+from daiko.bookkeeping.models import Account, BookkeepingSettings
+from daiko.ids import new_id
+
+CHART_PATH: Final = Path(__file__).parent / "data" / "chart_of_accounts.yaml"
+
+SECTION_CATEGORY: Final[dict[str, str]] = {
+    "current_assets": "asset",
+    "fixed_assets": "asset",
+    "intangible_assets": "asset",
+    "investments": "asset",
+    "current_liabilities": "liability",
+    "long_term_liabilities": "liability",
+    "equity": "equity",
+    "sales": "revenue",
+    "cost_of_sales": "expense",
+    "sga": "expense",
+    "non_operating_income": "revenue",
+    "non_operating_expense": "expense",
+    "extraordinary_income": "revenue",
+    "extraordinary_loss": "expense",
+    "income_taxes": "expense",
+}
+# Accounts whose balance is normally on the debit side.
+DEBIT_NORMAL: Final = frozenset({"asset", "expense"})
+
+
+@dataclass(frozen=True)
+class DefaultAccount:
+    code: str
+    name: str
+    sub_name: str | None
+    section: str
+    category: str
+    default_tax_category: str
+    tax_role: str | None
+
+
+@cache
+def default_chart() -> tuple[DefaultAccount, ...]:
+    raw: dict[str, Any] = yaml.safe_load(CHART_PATH.read_text(encoding="utf-8"))
+    out = []
+    for item in raw["accounts"]:
+        section = str(item["section"])
+        tax_code = str(item["tax"])
+        tax.category(tax_code)  # KeyError on a typo in the data file
+        out.append(
+            DefaultAccount(
+                code=str(item["code"]),
+                name=str(item["name"]),
+                sub_name=str(item["sub"]) if item.get("sub") else None,
+                section=section,
+                category=SECTION_CATEGORY[section],
+                default_tax_category=tax_code,
+                tax_role=item.get("tax_role"),
+            )
+        )
+    return tuple(out)
+
+
+def display_name(name: str, sub_name: str | None) -> str:
+    return f"{name}-{sub_name}" if sub_name else name
+
+
+async def ensure_settings(session: AsyncSession, tenant_id: uuid.UUID) -> BookkeepingSettings:
+    """The tenant's ledger settings row, created with defaults on first use."""
+    await session.execute(
+        insert(BookkeepingSettings)
+        .values(tenant_id=tenant_id, id=new_id())
+        .on_conflict_do_nothing(index_elements=["tenant_id"])
+    )
+    return (
+        await session.execute(
+            select(BookkeepingSettings).where(BookkeepingSettings.tenant_id == tenant_id)
+        )
+    ).scalar_one()
+
+
+async def seed_default_chart(session: AsyncSession, tenant_id: uuid.UUID) -> int:
+    """Copy the default chart into the tenant (codes it already has are kept as they are).
+    Returns how many accounts were added."""
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "id": new_id(),
+            "code": a.code,
+            "name": a.name,
+            "sub_name": a.sub_name,
+            "category": a.category,
+            "section": a.section,
+            "default_tax_category": a.default_tax_category,
+            "tax_role": a.tax_role,
+        }
+        for a in default_chart()
+    ]
+    result = await session.execute(
+        insert(Account)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "code"])
+        .returning(Account.id)
+    )
+    return len(result.scalars().all())
+
+
+async def ensure_chart(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Seed settings and the default chart when the tenant has no accounts yet."""
+    await ensure_settings(session, tenant_id)
+    has_any = (
+        await session.execute(select(Account.id).where(Account.tenant_id == tenant_id).limit(1))
+    ).first()
+    if has_any is None:
+        await seed_default_chart(session, tenant_id)

@@ -1,0 +1,489 @@
+"""Journal entries (仕訳): create, edit drafts, post, reverse. Services only flush.
+
+Lines come in as `JournalLineDraft`s (one side each, integer yen). Taxable lines are
+split with the tenant's settings: under 税抜経理 the tax goes to a generated line on
+仮払消費税等 (purchases) or 仮受消費税等 (sales) on the same side, under 税込経理 it stays
+inside the line's amount. Debits must equal credits after that, or nothing is written —
+and the database checks the same at commit (a deferred constraint trigger).
+
+Posted entries never change (a trigger refuses it); a correction is a reversing entry
+(反対仕訳) that swaps every line's side. Nothing dated in a closed period is written.
+
+Other domains call `record_entry` (payroll runs when approved, statement imports).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from daiko.bookkeeping import repository as repo
+from daiko.bookkeeping import tax
+from daiko.bookkeeping.accounts import ensure_chart
+from daiko.bookkeeping.models import (
+    Account,
+    BookkeepingSettings,
+    JournalEntry,
+    JournalEntryDocument,
+    JournalLine,
+)
+from daiko.errors import Conflict, InvalidInput, NotFound
+
+__all__ = [
+    "JournalLineDraft",
+    "add_document",
+    "create_entry",
+    "delete_draft",
+    "post_entry",
+    "record_entry",
+    "remove_document",
+    "reverse_entry",
+    "update_draft",
+]
+
+MAX_LINES = 500
+MAX_AMOUNT = 10**15  # a trillion yen, well inside bigint; catches typos and overflow
+
+
+@dataclass(frozen=True)
+class JournalLineDraft:
+    """One side of a 仕訳 as a caller states it. `tax_amount` overrides the computed tax
+    (e.g. the figure printed on a qualified invoice)."""
+
+    account_code: str
+    debit: int = 0
+    credit: int = 0
+    tax_category: str = "out_of_scope"
+    description: str = ""
+    department_code: str | None = None
+    counterparty_id: uuid.UUID | None = None
+    tax_amount: int | None = None
+
+
+@dataclass
+class _Line:
+    account: Account
+    debit: int
+    credit: int
+    tax_category: str
+    tax_rate: int
+    tax_amount: int
+    tax_included: bool
+    description: str
+    department_id: uuid.UUID | None
+    counterparty_id: uuid.UUID | None
+    tax_parent: int | None = None  # index of the line whose tax this is
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _check_open(session: AsyncSession, tenant_id: uuid.UUID, day: date) -> None:
+    closed = await repo.closed_period_on(session, tenant_id, day)
+    if closed is not None:
+        raise Conflict(
+            f"the period {closed.start_date:%Y-%m} is closed: nothing dated {day} can change",
+            extra={"code": "period_closed"},
+        )
+
+
+def _amount(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput.field(name, "must be an integer number of yen")
+    if value < 0:
+        raise InvalidInput.field(name, "must not be negative")
+    if value > MAX_AMOUNT:
+        raise InvalidInput.field(name, "is too large")
+    return value
+
+
+async def _build_lines(
+    session: AsyncSession,
+    settings: BookkeepingSettings,
+    drafts: Sequence[JournalLineDraft],
+) -> list[_Line]:
+    tenant_id = settings.tenant_id
+    if len(drafts) < 2:
+        raise InvalidInput.field("lines", "an entry needs at least two lines")
+    if len(drafts) > MAX_LINES:
+        raise InvalidInput.field("lines", f"at most {MAX_LINES} lines per entry")
+    accounts = await repo.accounts_by_code(session, tenant_id, (d.account_code for d in drafts))
+    departments = await repo.departments_by_code(
+        session, tenant_id, (d.department_code for d in drafts if d.department_code)
+    )
+    counterparties = await repo.counterparties_by_id(
+        session, tenant_id, (d.counterparty_id for d in drafts if d.counterparty_id)
+    )
+    by_role = {
+        a.tax_role: a
+        for a in (await repo.list_accounts(session, tenant_id, include_inactive=False))
+        if a.tax_role
+    }
+    basis: tax.Basis = "exclusive" if settings.amount_basis == "exclusive" else "inclusive"
+    rounding: tax.Rounding = settings.tax_rounding  # type: ignore[assignment]
+    out: list[_Line] = []
+    for i, d in enumerate(drafts):
+        where = f"lines[{i}]"
+        account = accounts.get(d.account_code)
+        if account is None:
+            raise InvalidInput.field(f"{where}.account_code", f"no account {d.account_code!r}")
+        if not account.active:
+            raise InvalidInput.field(f"{where}.account_code", "the account is inactive")
+        debit = _amount(d.debit, f"{where}.debit")
+        credit = _amount(d.credit, f"{where}.credit")
+        if (debit > 0) == (credit > 0):
+            raise InvalidInput.field(where, "exactly one of debit and credit must be positive")
+        cat = tax.BY_CODE.get(d.tax_category)
+        if cat is None:
+            raise InvalidInput.field(f"{where}.tax_category", f"unknown {d.tax_category!r}")
+        department_id = None
+        if d.department_code:
+            dept = departments.get(d.department_code)
+            if dept is None:
+                raise InvalidInput.field(
+                    f"{where}.department_code", f"no department {d.department_code!r}"
+                )
+            department_id = dept.id
+        if d.counterparty_id is not None and d.counterparty_id not in counterparties:
+            raise InvalidInput.field(f"{where}.counterparty_id", "no such counterparty")
+        amount = debit or credit
+        if cat.rate == 0:
+            if d.tax_amount:
+                raise InvalidInput.field(f"{where}.tax_amount", "this tax category has no tax")
+            split = tax.TaxSplit(amount, 0, amount)
+        elif d.tax_amount is not None:
+            override = _amount(d.tax_amount, f"{where}.tax_amount")
+            if basis == "inclusive":
+                if override > amount:
+                    raise InvalidInput.field(f"{where}.tax_amount", "exceeds the amount")
+                split = tax.TaxSplit(amount - override, override, amount)
+            else:
+                split = tax.TaxSplit(amount, override, amount + override)
+        else:
+            split = tax.split(amount, cat.rate, basis, rounding)
+        exclusive = settings.tax_accounting == "exclusive" and split.tax > 0
+        booked = split.net if exclusive else split.gross
+        if booked <= 0:
+            raise InvalidInput.field(where, "the amount net of tax must be positive")
+        is_debit = debit > 0
+        out.append(
+            _Line(
+                account=account,
+                debit=booked if is_debit else 0,
+                credit=0 if is_debit else booked,
+                tax_category=cat.code,
+                tax_rate=cat.rate,
+                tax_amount=split.tax,
+                tax_included=not exclusive and split.tax > 0,
+                description=d.description,
+                department_id=department_id,
+                counterparty_id=d.counterparty_id,
+            )
+        )
+        if exclusive:
+            role = "output" if cat.side == "sales" else "input"
+            tax_account = by_role.get(role)
+            if tax_account is None:
+                raise InvalidInput.field(
+                    f"{where}.tax_category",
+                    f"the chart has no active {role}-tax (仮受/仮払消費税等) account",
+                )
+            out.append(
+                _Line(
+                    account=tax_account,
+                    debit=split.tax if is_debit else 0,
+                    credit=0 if is_debit else split.tax,
+                    tax_category="out_of_scope",
+                    tax_rate=0,
+                    tax_amount=0,
+                    tax_included=False,
+                    description=d.description,
+                    department_id=department_id,
+                    counterparty_id=d.counterparty_id,
+                    tax_parent=len(out) - 1,
+                )
+            )
+    debits = sum(x.debit for x in out)
+    credits = sum(x.credit for x in out)
+    if debits != credits:
+        raise InvalidInput.field(
+            "lines", f"debits ({debits:,} yen) and credits ({credits:,} yen) must be equal"
+        )
+    return out
+
+
+def _persist_lines(session: AsyncSession, entry: JournalEntry, lines: Sequence[_Line]) -> None:
+    for n, x in enumerate(lines, start=1):
+        session.add(
+            JournalLine(
+                tenant_id=entry.tenant_id,
+                entry_id=entry.id,
+                line_no=n,
+                account_id=x.account.id,
+                debit=x.debit,
+                credit=x.credit,
+                tax_category=x.tax_category,
+                tax_rate=x.tax_rate,
+                tax_amount=x.tax_amount,
+                tax_included=x.tax_included,
+                tax_parent_line_no=None if x.tax_parent is None else x.tax_parent + 1,
+                description=x.description,
+                department_id=x.department_id,
+                counterparty_id=x.counterparty_id,
+            )
+        )
+
+
+def _text(value: str, name: str, limit: int = 2000) -> str:
+    if len(value) > limit:
+        raise InvalidInput.field(name, f"at most {limit} characters")
+    return value
+
+
+async def create_entry(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    entry_date: date,
+    description: str,
+    lines: Sequence[JournalLineDraft],
+    source_kind: str = "manual",
+    source_id: uuid.UUID | None = None,
+    created_by: uuid.UUID | None = None,
+    post: bool = False,
+    is_closing: bool = False,
+) -> JournalEntry:
+    """A new entry (draft, or posted when `post`); the chart is seeded on first use."""
+    await ensure_chart(session, tenant_id)
+    settings = await repo.settings_of(session, tenant_id)
+    assert settings is not None
+    _text(description, "description")
+    if not source_kind or len(source_kind) > 32:
+        raise InvalidInput.field("source_kind", "1 to 32 characters")
+    await _check_open(session, tenant_id, entry_date)
+    built = await _build_lines(session, settings, lines)
+    entry = JournalEntry(
+        tenant_id=tenant_id,
+        number=await repo.take_entry_number(session, tenant_id),
+        entry_date=entry_date,
+        description=description,
+        status="draft",
+        is_closing=is_closing,
+        source_kind=source_kind,
+        source_id=source_id,
+        created_by=created_by,
+        updated_by=created_by,
+    )
+    session.add(entry)
+    await session.flush()
+    _persist_lines(session, entry, built)
+    await session.flush()
+    if post:
+        await _mark_posted(session, entry, created_by)
+    return entry
+
+
+async def record_entry(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    entry_date: date,
+    description: str,
+    lines: Sequence[JournalLineDraft],
+    source_kind: str,
+    source_id: uuid.UUID | None,
+    created_by: uuid.UUID | None,
+    post: bool = True,
+) -> uuid.UUID:
+    """Write one balanced entry for another domain (payroll, imports) and return its id.
+    Raises `InvalidInput` (unknown account, unbalanced) or `Conflict` (closed period)."""
+    entry = await create_entry(
+        session,
+        tenant_id=tenant_id,
+        entry_date=entry_date,
+        description=description,
+        lines=lines,
+        source_kind=source_kind,
+        source_id=source_id,
+        created_by=created_by,
+        post=post,
+    )
+    return entry.id
+
+
+async def _mark_posted(
+    session: AsyncSession, entry: JournalEntry, user_id: uuid.UUID | None
+) -> None:
+    entry.status = "posted"
+    entry.posted_at = _now()
+    entry.posted_by = user_id
+    entry.updated_by = user_id
+    entry.version += 1
+    await session.flush()
+
+
+async def _draft_for_change(
+    session: AsyncSession, entry_id: uuid.UUID, expected_version: int | None
+) -> JournalEntry:
+    entry = await repo.get_entry(session, entry_id, for_update=True)
+    if entry is None:
+        raise NotFound("no such journal entry")
+    if entry.status != "draft":
+        raise Conflict("a posted entry cannot change: reverse it instead", extra={"code": "posted"})
+    if expected_version is not None and entry.version != expected_version:
+        raise Conflict(
+            f"the entry changed meanwhile (version {entry.version}, you had {expected_version})",
+            extra={"code": "stale"},
+        )
+    await _check_open(session, entry.tenant_id, entry.entry_date)
+    return entry
+
+
+async def update_draft(
+    session: AsyncSession,
+    entry_id: uuid.UUID,
+    *,
+    entry_date: date,
+    description: str,
+    lines: Sequence[JournalLineDraft],
+    updated_by: uuid.UUID | None,
+    expected_version: int | None = None,
+) -> JournalEntry:
+    """Replace a draft's date, description and lines."""
+    entry = await _draft_for_change(session, entry_id, expected_version)
+    settings = await repo.settings_of(session, entry.tenant_id)
+    assert settings is not None
+    _text(description, "description")
+    await _check_open(session, entry.tenant_id, entry_date)
+    built = await _build_lines(session, settings, lines)
+    await repo.delete_lines(session, entry)
+    entry.entry_date = entry_date
+    entry.description = description
+    entry.updated_by = updated_by
+    entry.version += 1
+    _persist_lines(session, entry, built)
+    await session.flush()
+    return entry
+
+
+async def delete_draft(
+    session: AsyncSession, entry_id: uuid.UUID, expected_version: int | None = None
+) -> JournalEntry:
+    entry = await _draft_for_change(session, entry_id, expected_version)
+    await session.delete(entry)
+    await session.flush()
+    return entry
+
+
+async def post_entry(
+    session: AsyncSession,
+    entry_id: uuid.UUID,
+    *,
+    posted_by: uuid.UUID | None,
+    expected_version: int | None = None,
+) -> JournalEntry:
+    """draft → posted (記帳確定); from then on the entry is immutable."""
+    entry = await _draft_for_change(session, entry_id, expected_version)
+    await _mark_posted(session, entry, posted_by)
+    return entry
+
+
+async def reverse_entry(
+    session: AsyncSession,
+    entry_id: uuid.UUID,
+    *,
+    entry_date: date | None,
+    created_by: uuid.UUID | None,
+    description: str | None = None,
+) -> JournalEntry:
+    """A posted reversing entry (反対仕訳): every line of `entry_id` with its side swapped,
+    dated `entry_date` (default: the original's date). One reversal per entry."""
+    original = await repo.get_entry(session, entry_id, for_update=True)
+    if original is None:
+        raise NotFound("no such journal entry")
+    if original.status != "posted":
+        raise Conflict("only a posted entry can be reversed; edit or delete the draft")
+    if original.reverses_id is not None:
+        raise Conflict("a reversing entry is not itself reversed: post a new entry")
+    if await repo.reversal_of(session, original) is not None:
+        raise Conflict("this entry is already reversed", extra={"code": "already_reversed"})
+    day = entry_date or original.entry_date
+    await _check_open(session, original.tenant_id, day)
+    text = description if description is not None else f"取消: {original.description}"
+    _text(text, "description")
+    entry = JournalEntry(
+        tenant_id=original.tenant_id,
+        number=await repo.take_entry_number(session, original.tenant_id),
+        entry_date=day,
+        description=text,
+        status="draft",
+        is_closing=original.is_closing,
+        source_kind="reversal",
+        source_id=original.id,
+        reverses_id=original.id,
+        created_by=created_by,
+        updated_by=created_by,
+    )
+    session.add(entry)
+    await session.flush()
+    for line in await repo.lines_of(session, [original.id]):
+        session.add(
+            JournalLine(
+                tenant_id=entry.tenant_id,
+                entry_id=entry.id,
+                line_no=line.line_no,
+                account_id=line.account_id,
+                debit=line.credit,
+                credit=line.debit,
+                tax_category=line.tax_category,
+                tax_rate=line.tax_rate,
+                tax_amount=line.tax_amount,
+                tax_included=line.tax_included,
+                tax_parent_line_no=line.tax_parent_line_no,
+                description=line.description,
+                department_id=line.department_id,
+                counterparty_id=line.counterparty_id,
+            )
+        )
+    await session.flush()
+    await _mark_posted(session, entry, created_by)
+    return entry
+
+
+async def add_document(
+    session: AsyncSession,
+    entry_id: uuid.UUID,
+    document_id: uuid.UUID,
+    *,
+    created_by: uuid.UUID | None,
+) -> JournalEntryDocument:
+    """Link evidence (証憑) to an entry — allowed after posting too (電帳法 相互関連性)."""
+    entry = await repo.get_entry(session, entry_id)
+    if entry is None:
+        raise NotFound("no such journal entry")
+    doc = await repo.get_document(session, document_id)
+    if doc is None or doc.tenant_id != entry.tenant_id:
+        raise InvalidInput.field("document_id", "no such document")
+    linked = [d.id for d in await repo.documents_of(session, entry)]
+    if document_id in linked:
+        raise Conflict("the document is already linked to this entry")
+    link = JournalEntryDocument(
+        tenant_id=entry.tenant_id, entry_id=entry.id, document_id=doc.id, created_by=created_by
+    )
+    session.add(link)
+    await session.flush()
+    return link
+
+
+async def remove_document(
+    session: AsyncSession, entry_id: uuid.UUID, document_id: uuid.UUID
+) -> None:
+    """Unlink evidence from a draft (a posted entry keeps its evidence)."""
+    entry = await _draft_for_change(session, entry_id, None)
+    if await repo.unlink_document(session, entry, document_id) == 0:
+        raise NotFound("the document is not linked to this entry")

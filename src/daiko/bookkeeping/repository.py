@@ -1,0 +1,339 @@
+"""The only place with ledger queries. Every function takes a tenant-scoped session: RLS
+limits it to the caller's tenants, so another tenant's rows are simply not found."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from daiko.bookkeeping.models import (
+    Account,
+    AccountingPeriod,
+    BookkeepingSettings,
+    Counterparty,
+    Department,
+    FiscalYear,
+    JournalEntry,
+    JournalEntryDocument,
+    JournalLine,
+)
+from daiko.documents.models import Document
+
+
+async def settings_of(session: AsyncSession, tenant_id: uuid.UUID) -> BookkeepingSettings | None:
+    stmt = select(BookkeepingSettings).where(BookkeepingSettings.tenant_id == tenant_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def take_entry_number(session: AsyncSession, tenant_id: uuid.UUID) -> int:
+    """The next voucher number (伝票番号); the row lock serialises concurrent writers."""
+    stmt = (
+        update(BookkeepingSettings)
+        .where(BookkeepingSettings.tenant_id == tenant_id)
+        .values(next_entry_number=BookkeepingSettings.next_entry_number + 1)
+        .returning(BookkeepingSettings.next_entry_number - 1)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+# --- accounts, departments, counterparties -------------------------------------------
+
+
+async def accounts_by_code(
+    session: AsyncSession, tenant_id: uuid.UUID, codes: Iterable[str]
+) -> dict[str, Account]:
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    stmt = select(Account).where(Account.tenant_id == tenant_id, Account.code.in_(wanted))
+    return {a.code: a for a in (await session.execute(stmt)).scalars()}
+
+
+async def list_accounts(
+    session: AsyncSession, tenant_id: uuid.UUID, *, include_inactive: bool = True
+) -> Sequence[Account]:
+    stmt = select(Account).where(Account.tenant_id == tenant_id).order_by(Account.code)
+    if not include_inactive:
+        stmt = stmt.where(Account.active.is_(True))
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def get_account(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
+    return (
+        await session.execute(select(Account).where(Account.id == account_id))
+    ).scalar_one_or_none()
+
+
+async def account_in_use(session: AsyncSession, account: Account) -> bool:
+    stmt = select(JournalLine.id).where(
+        JournalLine.tenant_id == account.tenant_id, JournalLine.account_id == account.id
+    )
+    return (await session.execute(stmt.limit(1))).first() is not None
+
+
+async def departments_by_code(
+    session: AsyncSession, tenant_id: uuid.UUID, codes: Iterable[str]
+) -> dict[str, Department]:
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    stmt = select(Department).where(Department.tenant_id == tenant_id, Department.code.in_(wanted))
+    return {d.code: d for d in (await session.execute(stmt)).scalars()}
+
+
+async def list_departments(session: AsyncSession, tenant_id: uuid.UUID) -> Sequence[Department]:
+    stmt = select(Department).where(Department.tenant_id == tenant_id).order_by(Department.code)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def list_counterparties(
+    session: AsyncSession, tenant_id: uuid.UUID
+) -> Sequence[Counterparty]:
+    stmt = (
+        select(Counterparty).where(Counterparty.tenant_id == tenant_id).order_by(Counterparty.name)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def counterparties_by_id(
+    session: AsyncSession, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Counterparty]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    stmt = select(Counterparty).where(
+        Counterparty.tenant_id == tenant_id, Counterparty.id.in_(wanted)
+    )
+    return {c.id: c for c in (await session.execute(stmt)).scalars()}
+
+
+async def counterparty_by_name(
+    session: AsyncSession, tenant_id: uuid.UUID, name: str
+) -> Counterparty | None:
+    stmt = select(Counterparty).where(
+        Counterparty.tenant_id == tenant_id, Counterparty.name == name
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+# --- fiscal years and periods -------------------------------------------------------
+
+
+async def list_fiscal_years(session: AsyncSession, tenant_id: uuid.UUID) -> Sequence[FiscalYear]:
+    stmt = (
+        select(FiscalYear).where(FiscalYear.tenant_id == tenant_id).order_by(FiscalYear.start_date)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def fiscal_year_containing(
+    session: AsyncSession, tenant_id: uuid.UUID, day: date
+) -> FiscalYear | None:
+    stmt = select(FiscalYear).where(
+        FiscalYear.tenant_id == tenant_id,
+        FiscalYear.start_date <= day,
+        FiscalYear.end_date >= day,
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def overlapping_fiscal_year(
+    session: AsyncSession, tenant_id: uuid.UUID, start: date, end: date
+) -> FiscalYear | None:
+    stmt = select(FiscalYear).where(
+        FiscalYear.tenant_id == tenant_id,
+        FiscalYear.start_date <= end,
+        FiscalYear.end_date >= start,
+    )
+    return (await session.execute(stmt.limit(1))).scalar_one_or_none()
+
+
+async def periods_of(
+    session: AsyncSession, tenant_id: uuid.UUID, fiscal_year_id: uuid.UUID | None = None
+) -> Sequence[AccountingPeriod]:
+    stmt = select(AccountingPeriod).where(AccountingPeriod.tenant_id == tenant_id)
+    if fiscal_year_id is not None:
+        stmt = stmt.where(AccountingPeriod.fiscal_year_id == fiscal_year_id)
+    return (await session.execute(stmt.order_by(AccountingPeriod.start_date))).scalars().all()
+
+
+async def get_period(
+    session: AsyncSession, period_id: uuid.UUID, *, for_update: bool = False
+) -> AccountingPeriod | None:
+    stmt = select(AccountingPeriod).where(AccountingPeriod.id == period_id)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def closed_period_on(
+    session: AsyncSession, tenant_id: uuid.UUID, day: date
+) -> AccountingPeriod | None:
+    stmt = select(AccountingPeriod).where(
+        AccountingPeriod.tenant_id == tenant_id,
+        AccountingPeriod.status == "closed",
+        AccountingPeriod.start_date <= day,
+        AccountingPeriod.end_date >= day,
+    )
+    return (await session.execute(stmt.limit(1))).scalar_one_or_none()
+
+
+async def drafts_between(
+    session: AsyncSession, tenant_id: uuid.UUID, start: date, end: date
+) -> int:
+    stmt = select(func.count()).where(
+        JournalEntry.tenant_id == tenant_id,
+        JournalEntry.status == "draft",
+        JournalEntry.entry_date.between(start, end),
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+# --- journal ------------------------------------------------------------------------
+
+
+async def get_entry(
+    session: AsyncSession, entry_id: uuid.UUID, *, for_update: bool = False
+) -> JournalEntry | None:
+    stmt = select(JournalEntry).where(JournalEntry.id == entry_id)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def lines_of(session: AsyncSession, entry_ids: Sequence[uuid.UUID]) -> list[JournalLine]:
+    if not entry_ids:
+        return []
+    stmt = (
+        select(JournalLine)
+        .where(JournalLine.entry_id.in_(list(entry_ids)))
+        .order_by(JournalLine.entry_id, JournalLine.line_no)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def delete_lines(session: AsyncSession, entry: JournalEntry) -> None:
+    await session.execute(
+        delete(JournalLine).where(
+            JournalLine.tenant_id == entry.tenant_id, JournalLine.entry_id == entry.id
+        )
+    )
+
+
+async def reversal_of(session: AsyncSession, entry: JournalEntry) -> JournalEntry | None:
+    stmt = select(JournalEntry).where(
+        JournalEntry.tenant_id == entry.tenant_id, JournalEntry.reverses_id == entry.id
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    tenant_id: uuid.UUID
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    account_id: uuid.UUID | None = None
+    source_kind: str | None = None
+
+
+async def list_entries(
+    session: AsyncSession,
+    where: EntryFilter,
+    *,
+    after: tuple[date, uuid.UUID] | None = None,
+    limit: int = 50,
+) -> Sequence[JournalEntry]:
+    """By entry date, then id (creation order); keyset `after` = the previous page's last."""
+    stmt = (
+        select(JournalEntry)
+        .where(JournalEntry.tenant_id == where.tenant_id)
+        .order_by(JournalEntry.entry_date, JournalEntry.id)
+        .limit(limit)
+    )
+    stmt = _entry_filters(stmt, where)
+    if after is not None:
+        stmt = stmt.where(tuple_(JournalEntry.entry_date, JournalEntry.id) > tuple_(*after))
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def list_entries_updated_since(
+    session: AsyncSession,
+    where: EntryFilter,
+    since: datetime,
+    *,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int = 50,
+) -> Sequence[JournalEntry]:
+    stmt = (
+        select(JournalEntry)
+        .where(JournalEntry.tenant_id == where.tenant_id, JournalEntry.updated_at >= since)
+        .order_by(JournalEntry.updated_at, JournalEntry.id)
+        .limit(limit)
+    )
+    stmt = _entry_filters(stmt, where)
+    if after is not None:
+        stmt = stmt.where(tuple_(JournalEntry.updated_at, JournalEntry.id) > tuple_(*after))
+    return (await session.execute(stmt)).scalars().all()
+
+
+def _entry_filters(stmt: Any, where: EntryFilter) -> Any:
+    if where.status is not None:
+        stmt = stmt.where(JournalEntry.status == where.status)
+    if where.date_from is not None:
+        stmt = stmt.where(JournalEntry.entry_date >= where.date_from)
+    if where.date_to is not None:
+        stmt = stmt.where(JournalEntry.entry_date <= where.date_to)
+    if where.source_kind is not None:
+        stmt = stmt.where(JournalEntry.source_kind == where.source_kind)
+    if where.account_id is not None:
+        stmt = stmt.where(
+            JournalEntry.id.in_(
+                select(JournalLine.entry_id).where(
+                    JournalLine.tenant_id == where.tenant_id,
+                    JournalLine.account_id == where.account_id,
+                )
+            )
+        )
+    return stmt
+
+
+async def documents_of(session: AsyncSession, entry: JournalEntry) -> Sequence[Document]:
+    stmt = (
+        select(Document)
+        .join(
+            JournalEntryDocument,
+            (JournalEntryDocument.tenant_id == Document.tenant_id)
+            & (JournalEntryDocument.document_id == Document.id),
+        )
+        .where(
+            JournalEntryDocument.tenant_id == entry.tenant_id,
+            JournalEntryDocument.entry_id == entry.id,
+        )
+        .order_by(JournalEntryDocument.created_at)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def get_document(session: AsyncSession, document_id: uuid.UUID) -> Document | None:
+    stmt = select(Document).where(Document.id == document_id, Document.deleted_at.is_(None))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def unlink_document(
+    session: AsyncSession, entry: JournalEntry, document_id: uuid.UUID
+) -> int:
+    result = await session.execute(
+        delete(JournalEntryDocument).where(
+            JournalEntryDocument.tenant_id == entry.tenant_id,
+            JournalEntryDocument.entry_id == entry.id,
+            JournalEntryDocument.document_id == document_id,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
