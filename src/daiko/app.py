@@ -33,6 +33,8 @@ from daiko.auth.policy import policy_guard
 from daiko.config import Settings, get_settings
 from daiko.errors import EXCEPTION_HANDLERS
 from daiko.logging import configure_logging
+from daiko.partners.idempotency import idempotency_middleware
+from daiko.partners.ratelimit import ratelimit_middleware
 from daiko.runtime import Runtime
 from daiko.tenancy.scope import NO_TENANTS, TenantScope
 from daiko.web import i18n
@@ -132,6 +134,9 @@ class DaikoPlugin(InitPluginProtocol):
         app_config.middleware.insert(0, request_id_middleware)
         app_config.middleware.insert(1, authentication_middleware)
         app_config.middleware.insert(2, locale_middleware)
+        # Partner API (daiko.partners): rate limits, then Idempotency-Key on POST/PATCH.
+        app_config.middleware.insert(3, ratelimit_middleware)
+        app_config.middleware.insert(4, idempotency_middleware)
         app_config.guards.append(policy_guard)
         app_config.middleware.append(prometheus.middleware)
         app_config.dependencies.update(

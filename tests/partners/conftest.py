@@ -20,11 +20,12 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from daiko.app import create_app
 from daiko.auth import partners
+from daiko.auth.sessions import COOKIE_NAME, hash_token
 from daiko.jobs.kinds import JobKind
 from daiko.jobs.models import Job
 from daiko.jobs.runner import handle_message
@@ -32,7 +33,7 @@ from daiko.partners import webhooks
 from daiko.runtime import Runtime
 from daiko.tenancy.scope import scope_of_tenant
 from tests.conftest import http_client
-from tests.factories import TestTenant, World, sign_in
+from tests.factories import TestTenant, TestUser, World, sign_in
 
 ALL_SCOPES = frozenset(
     {
@@ -49,6 +50,16 @@ ALL_SCOPES = frozenset(
         "webhooks:manage",
     }
 )
+
+
+async def user_headers(owner_engine: AsyncEngine, user: TestUser) -> dict[str, str]:
+    """Headers of a signed-in person: the session cookie and its CSRF token."""
+    token = await sign_in(owner_engine, user)
+    async with owner_engine.connect() as conn:
+        csrf = await conn.scalar(
+            text("select csrf_token from user_sessions where id = :id"), {"id": hash_token(token)}
+        )
+    return {"Cookie": f"{COOKIE_NAME}={token}", "X-CSRF-Token": str(csrf)}
 
 
 @dataclass
@@ -75,15 +86,12 @@ async def make_partner(
     async with runtime.db.global_session() as session:
         new = await partners.create_partner(session, name, scopes)
     for tenant in tenants:
-        admin = tenant.users["client_admin"]
-        cookie = await sign_in(owner_engine, admin)
         r = await client.post(
             f"/api/v1/tenants/{tenant.id}/partner-grants",
             json={"client_id": new.client_id, "scopes": sorted(scopes)},
-            cookies={"daiko_session": cookie},
+            headers=await user_headers(owner_engine, tenant.users["client_admin"]),
         )
         assert r.status_code in (200, 201), r.text
-    client.cookies.clear()
     raw = base64.b64encode(f"{new.client_id}:{new.client_secret}".encode()).decode()
     r = await client.post(
         "/oauth/token",
