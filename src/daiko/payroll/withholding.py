@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import functools
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from itertools import pairwise
@@ -89,6 +89,12 @@ class MonthlyTable:
     per_extra_dependent: int
     confidence: Confidence
     source: str
+    kou_segment_starts: tuple[int, ...] = field(init=False)
+    otsu_segment_starts: tuple[int, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kou_segment_starts", tuple(s.start for s in self.kou_segments))
+        object.__setattr__(self, "otsu_segment_starts", tuple(s.start for s in self.otsu_segments))
 
     @property
     def first_row(self) -> int:
@@ -101,8 +107,7 @@ class MonthlyTable:
         elif amount < self.table_max:
             tax = self.kou[bisect_right(self.lower_bounds, amount) - 1][col]
         else:
-            starts = [s.start for s in self.kou_segments]
-            seg = self.kou_segments[bisect_right(starts, amount) - 1]
+            seg = self.kou_segments[bisect_right(self.kou_segment_starts, amount) - 1]
             tax = seg.base[col] + _floor((amount - seg.start) * seg.rate)
         extra = dependents - col
         return max(0, tax - extra * self.per_extra_dependent)
@@ -113,8 +118,7 @@ class MonthlyTable:
         elif amount < self.table_max:
             tax = self.otsu[bisect_right(self.lower_bounds, amount) - 1]
         else:
-            starts = [s.start for s in self.otsu_segments]
-            seg = self.otsu_segments[bisect_right(starts, amount) - 1]
+            seg = self.otsu_segments[bisect_right(self.otsu_segment_starts, amount) - 1]
             tax = seg.base + _floor((amount - seg.start) * seg.rate)
         return max(0, tax - declared * self.per_extra_dependent)
 
