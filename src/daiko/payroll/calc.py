@@ -165,9 +165,9 @@ class BonusInput:
     is what earlier bonuses this calendar month counted for pension (cap ¥1,500,000).
     `previous_month_after_insurance` is last month's pay after its social insurance (None
     when there was no pay). A bonus paid in the month that contains `loss_date` (資格喪失日)
-    bears no social insurance. `standard_monthly_remuneration` is only used to fill in the
-    pension grade when `pension_standard_monthly_remuneration` is not given; neither is
-    needed for bonus premiums.
+    bears no social insurance (its 標準賞与額 still counts toward the health cap [U]); a
+    bonus paid after that month counts nothing. Premium rates are those of the pay month
+    taken as insurance month; employment insurance uses the pay date's fiscal year.
     """
 
     pay_date: dt.date
