@@ -443,6 +443,9 @@ async def transition(
             "version": case.version,
         },
     )
+    from daiko.partners.events import case_status_changed
+
+    await case_status_changed(session, case, source, change)
     return change
 
 

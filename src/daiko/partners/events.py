@@ -92,3 +92,27 @@ async def publish(
         delivery.job_id = job.id
     await session.flush()
     return event_id
+
+
+# --- publishers for the domains' facts ------------------------------------------------------
+
+
+async def case_status_changed(session: AsyncSession, case: Any, source: str, change: Any) -> None:
+    """From `daiko.cases.service.transition`, in its transaction."""
+    await publish(
+        session,
+        tenant_id=case.tenant_id,
+        type="case.status_changed",
+        data={
+            "tenant_id": str(case.tenant_id),
+            "case_id": str(case.id),
+            "case_type": case.type,
+            "title": case.title,
+            "from": source,
+            "to": change.to_status,
+            "reason": change.reason,
+            "version": case.version,
+            "changed_at": change.at.isoformat() if change.at else None,
+        },
+        dedupe_key=f"case.status_changed:{change.id}",
+    )
