@@ -313,6 +313,19 @@ def test_no_charged_months_and_not_enrolled() -> None:
     assert r.taxable_after_insurance == 300_000
 
 
+def test_workers_compensation_type_94_is_employer_only() -> None:
+    # §1.8: 労災 (type 94, 3/1000) on 300,000 = 900
+    r = calculate_month(month(workers_compensation_business_type="94"))
+    assert r.employer.workers_compensation == 900
+    assert r.total_deductions == 83_100
+    assert calculate_month(month()).employer.workers_compensation == 0
+    b = calculate_bonus(bonus(workers_compensation_business_type="94"))
+    assert b.employer.workers_compensation == 3_703  # 1,234,567 × 3/1000 = 3,703.7
+    with pytest.raises(InvalidInput) as err:
+        calculate_month(month(workers_compensation_business_type="35"))
+    assert err.value.errors[0]["field"] == "workers_compensation_business_type"
+
+
 def test_kou_column_formula_and_other_deductions() -> None:
     r = calculate_month(
         month(

@@ -205,3 +205,20 @@ def test_join_and_leave_in_one_month_on_the_only_pay() -> None:
         final_pay=True,
     )
     assert months == (D(2026, 6, 1),)
+
+
+def test_childcare_leave_months_are_exempt() -> None:
+    months = charged_insurance_months(
+        insurance_month=D(2026, 5, 1),
+        hire_date=D(2020, 4, 1),
+        exempt_months=(D(2026, 5, 1),),
+    )
+    assert months == ()
+    months = charged_insurance_months(
+        insurance_month=D(2026, 5, 1),
+        hire_date=D(2020, 4, 1),
+        loss_date=D(2026, 7, 1),
+        final_pay=True,
+        exempt_months=(D(2026, 6, 15),),
+    )
+    assert months == (D(2026, 5, 1),)

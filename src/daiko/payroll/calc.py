@@ -104,19 +104,24 @@ class MonthInput:
     social_insurance_enrolled: bool = True
     employment_insurance_enrolled: bool = True
     premium_collection: PremiumCollection = "next_month"
+    workers_compensation_business_type: str | None = None
+    """労災保険率表 number (only "94" その他の各種事業 is loaded); None leaves 労災 out."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EmployerShare:
     """事業主負担: full premium (sub-yen truncated) minus the employee's share, per line;
     `child_contribution` (子ども・子育て拠出金) is employer-only. Employment insurance is
-    wages × employer rate, sub-yen truncated (the monthly accrual; 年度更新 settles it)."""
+    wages × employer rate, sub-yen truncated (the monthly accrual; 年度更新 settles it).
+    `workers_compensation` (労災, employer only) is wages × the 労災保険率, truncated, and
+    only computed when the input names a business type."""
 
     health_insurance: int = 0
     child_support_levy: int = 0
     pension: int = 0
     employment_insurance: int = 0
     child_contribution: int = 0
+    workers_compensation: int = 0
 
     @property
     def total(self) -> int:
@@ -126,6 +131,7 @@ class EmployerShare:
             + self.pension
             + self.employment_insurance
             + self.child_contribution
+            + self.workers_compensation
         )
 
 
@@ -187,6 +193,7 @@ class BonusInput:
     loss_date: dt.date | None = None
     social_insurance_enrolled: bool = True
     employment_insurance_enrolled: bool = True
+    workers_compensation_business_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -356,6 +363,19 @@ def _employment_insurance(
     return employment_insurance(wages, rate.worker_per_mille, rate.employer_per_mille)
 
 
+def _workers_compensation(
+    business_type: str | None, closing_date: dt.date, wages: int, notes: list[str]
+) -> int:
+    if business_type is None:
+        return 0
+    try:
+        rate = rates.workers_compensation_rate(business_type, closing_date)
+    except rates.RateNotFound as exc:
+        raise InvalidInput.field("workers_compensation_business_type", str(exc)) from None
+    _note(notes, rate.note)
+    return truncate_yen(Decimal(wages) * rate.value / 1000)
+
+
 def _withholding_note(pay_date: dt.date, notes: list[str]) -> None:
     year = withholding.tables_for(pay_date)
     if year.confidence == "U":
@@ -427,10 +447,13 @@ def calculate_month(inp: MonthInput) -> MonthResult:
             notes=notes,
         )
     gross = inp.taxable_pay + inp.non_taxable_pay
+    closing = inp.wage_closing_date or inp.pay_date
     ei = PremiumLine(0, 0)
     if inp.employment_insurance_enrolled:
-        closing = inp.wage_closing_date or inp.pay_date
         ei = _employment_insurance(inp.employment_insurance_industry, closing, gross, notes)
+    workers_compensation = _workers_compensation(
+        inp.workers_compensation_business_type, closing, gross, notes
+    )
     social_total = totals.employee + ei.employee
     after_insurance = max(0, inp.taxable_pay - social_total)
     income_tax = withholding.monthly_tax(
@@ -458,6 +481,7 @@ def calculate_month(inp: MonthInput) -> MonthResult:
             pension=totals.pension.employer,
             employment_insurance=ei.employer,
             child_contribution=totals.child_contribution,
+            workers_compensation=workers_compensation,
         ),
         gross_pay=gross,
         social_insurance_total=social_total,
@@ -526,6 +550,9 @@ def calculate_bonus(inp: BonusInput) -> BonusResult:
         ei = _employment_insurance(
             inp.employment_insurance_industry, inp.pay_date, inp.bonus_amount, notes
         )
+    workers_compensation = _workers_compensation(
+        inp.workers_compensation_business_type, inp.pay_date, inp.bonus_amount, notes
+    )
     social_total = totals.employee + ei.employee
     after_insurance = max(0, inp.bonus_amount - social_total)
     income_tax = withholding.bonus_tax(
@@ -557,6 +584,7 @@ def calculate_bonus(inp: BonusInput) -> BonusResult:
             pension=totals.pension.employer,
             employment_insurance=ei.employer,
             child_contribution=totals.child_contribution,
+            workers_compensation=workers_compensation,
         ),
         social_insurance_total=social_total,
         bonus_after_insurance=after_insurance,

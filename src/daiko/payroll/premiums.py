@@ -23,6 +23,7 @@ before the birthday) and are evaluated for the insurance month:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
@@ -166,6 +167,7 @@ def charged_insurance_months(
     hire_date: dt.date,
     loss_date: dt.date | None = None,
     final_pay: bool = False,
+    exempt_months: Collection[dt.date] = (),
 ) -> tuple[dt.date, ...]:
     """Which insurance months this payslip deducts premiums for.
 
@@ -173,8 +175,19 @@ def charged_insurance_months(
     final pay (`final_pay=True`) every premium month from the pay's insurance month up to
     the last premium month is deducted too — leaving on 30 June (loss 1 July) with the
     last pay in June (insurance month May) deducts May and June; leaving on 29 June
-    (loss 30 June) deducts May only.
+    (loss 30 June) deducts May only. `exempt_months` (months on the 1st) are left out:
+    産前産後休業 / 育児休業 months with an accepted 申出書 waive both shares of every
+    social-insurance line (employment insurance is not waived; it follows the pay).
     """
+    exempt = {month_of(m) for m in exempt_months}
+    return tuple(
+        m for m in _charged(insurance_month, hire_date, loss_date, final_pay) if m not in exempt
+    )
+
+
+def _charged(
+    insurance_month: dt.date, hire_date: dt.date, loss_date: dt.date | None, final_pay: bool
+) -> tuple[dt.date, ...]:
     month = month_of(insurance_month)
     first, last = premium_months(hire_date, loss_date)
     if not final_pay or last is None:

@@ -46,6 +46,7 @@ __all__ = [
     "pension_rate",
     "pension_standard_for_health_standard",
     "resolve_prefecture",
+    "workers_compensation_rate",
 ]
 
 DATA_DIR = Path(__file__).parent / "data" / "insurance"
@@ -234,6 +235,17 @@ def employment_insurance_rate(industry: str, wage_closing_date: dt.date) -> Empl
         source=period.source,
         note=note,
     )
+
+
+@cache
+def workers_compensation_rate(business_type: str, wage_closing_date: dt.date) -> Rated:
+    """労災保険率 (per mille, employer only) of a 事業の種類 number such as "94"."""
+    data = _scalar_series("workers_compensation.toml")
+    period, note = data.at(wage_closing_date, "workers' compensation rate")
+    entry = period.payload["types"].get(business_type)
+    if entry is None:
+        raise RateNotFound(f"no workers' compensation rate for business type {business_type!r}")
+    return Rated(Decimal(entry["per_mille"]), period.confidence, period.source, note)
 
 
 # --- grades ----------------------------------------------------------------------------
