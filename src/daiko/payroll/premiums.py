@@ -26,6 +26,7 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 __all__ = [
     "PremiumLine",
@@ -104,7 +105,7 @@ def employment_insurance(
 
 def month_of(day: dt.date) -> dt.date:
     """The month containing a date, as its first day."""
-    return day.replace(day=1)
+    return day if day.day == 1 else dt.date(day.year, day.month, 1)
 
 
 def add_months(month: dt.date, count: int) -> dt.date:
@@ -125,6 +126,7 @@ def _birthday(birth_date: dt.date, age: int) -> dt.date:
     return birth_date.replace(year=year)
 
 
+@lru_cache(maxsize=65_536)
 def _age_reached_month(birth_date: dt.date, age: int) -> dt.date:
     """The month containing the day an age is reached (the day before the birthday)."""
     return month_of(_birthday(birth_date, age) - dt.timedelta(days=1))
