@@ -18,9 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from daiko.bookkeeping import repository as repo
 from daiko.bookkeeping import tax
-from daiko.bookkeeping.models import Account, BookkeepingSettings
+from daiko.bookkeeping.models import Account, BookkeepingSettings, Counterparty, Department
+from daiko.errors import Conflict, InvalidInput
 from daiko.ids import new_id
+from daiko.tenancy.corporate_number import invoice_registration_number_error
 
 CHART_PATH: Final = Path(__file__).parent / "data" / "chart_of_accounts.yaml"
 
@@ -130,3 +133,110 @@ async def ensure_chart(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     ).first()
     if has_any is None:
         await seed_default_chart(session, tenant_id)
+
+
+# --- editing the tenant's masters -------------------------------------------------------
+
+
+def _tax_code(value: str, name: str) -> str:
+    if value not in tax.BY_CODE:
+        raise InvalidInput.field(name, f"unknown tax category {value!r}")
+    return value
+
+
+async def create_account(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    code: str,
+    name: str,
+    section: str,
+    sub_name: str | None = None,
+    default_tax_category: str = "out_of_scope",
+) -> Account:
+    await ensure_chart(session, tenant_id)
+    if section not in SECTION_CATEGORY:
+        raise InvalidInput.field("section", f"unknown section {section!r}")
+    _tax_code(default_tax_category, "default_tax_category")
+    if await repo.accounts_by_code(session, tenant_id, [code]):
+        raise Conflict(f"an account with code {code} exists", extra={"code": "duplicate"})
+    account = Account(
+        tenant_id=tenant_id,
+        code=code,
+        name=name,
+        sub_name=sub_name,
+        section=section,
+        category=SECTION_CATEGORY[section],
+        default_tax_category=default_tax_category,
+    )
+    session.add(account)
+    await session.flush()
+    return account
+
+
+async def update_account(
+    session: AsyncSession, account: Account, changes: dict[str, Any]
+) -> Account:
+    """Rename, change the default tax category, or (de)activate. Code and section stay:
+    posted lines refer to the account and reports group by its section."""
+    if "default_tax_category" in changes:
+        _tax_code(changes["default_tax_category"], "default_tax_category")
+    if changes.get("active") is False and account.tax_role is not None:
+        raise Conflict("the consumption-tax accounts stay active")
+    for key in ("name", "sub_name", "default_tax_category", "active"):
+        if key in changes:
+            setattr(account, key, changes[key])
+    await session.flush()
+    return account
+
+
+async def create_department(
+    session: AsyncSession, tenant_id: uuid.UUID, *, code: str, name: str
+) -> Department:
+    if await repo.departments_by_code(session, tenant_id, [code]):
+        raise Conflict(f"a department with code {code} exists", extra={"code": "duplicate"})
+    dept = Department(tenant_id=tenant_id, code=code, name=name)
+    session.add(dept)
+    await session.flush()
+    return dept
+
+
+def normalise_registration_number(raw: str) -> str:
+    """A 登録番号 as stored: "T" + 13 ASCII digits, full-width and spaces/hyphens tidied,
+    checked with the 法人番号 check digit (a typo filter; the NTA site is authoritative)."""
+    text = raw.strip().translate(_FULLWIDTH).replace("-", "").replace(" ", "").upper()
+    error = invoice_registration_number_error(text)
+    if error is not None:
+        raise InvalidInput.field("registration_number", error)
+    return text
+
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９Ｔｔ－　", "0123456789Tt- ")
+
+
+async def create_counterparty(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    name: str,
+    code: str | None = None,
+    registration_number: str | None = None,
+) -> Counterparty:
+    number = normalise_registration_number(registration_number) if registration_number else None
+    if await repo.counterparty_by_name(session, tenant_id, name) is not None:
+        raise Conflict(f"a counterparty named {name} exists", extra={"code": "duplicate"})
+    party = Counterparty(tenant_id=tenant_id, name=name, code=code, registration_number=number)
+    session.add(party)
+    await session.flush()
+    return party
+
+
+async def update_settings(
+    session: AsyncSession, tenant_id: uuid.UUID, changes: dict[str, Any]
+) -> BookkeepingSettings:
+    settings = await ensure_settings(session, tenant_id)
+    for key in ("tax_accounting", "amount_basis", "tax_rounding", "fiscal_year_start_month"):
+        if key in changes:
+            setattr(settings, key, changes[key])
+    await session.flush()
+    return settings
