@@ -302,6 +302,16 @@ def test_last_pay_deducting_two_months() -> None:
     assert r.taxable_after_insurance == 300_000 - 34_410 - 690 - 54_900 - 1_500
 
 
+def test_two_months_across_a_rate_change_use_each_months_rates() -> None:
+    # February 2026 month at 11.50 % (17,250) + March 2026 month at 11.47 % (17,205)
+    r = calculate_month(
+        month(pay_date=D(2026, 3, 25), charged_insurance_months=(D(2026, 2, 1), D(2026, 3, 1)))
+    )
+    assert r.health_insurance == 17_250 + 17_205
+    assert r.employer.health_insurance == 17_250 + 17_205
+    assert r.insurance_months == (D(2026, 2, 1), D(2026, 3, 1))
+
+
 def test_no_charged_months_and_not_enrolled() -> None:
     r = calculate_month(month(charged_insurance_months=()))
     assert (r.health_insurance, r.pension, r.employer.total) == (0, 0, 2_550)
