@@ -19,6 +19,9 @@ def test_every_periodic_job_is_declared_once_with_a_valid_cron() -> None:
         "auth.sweep",
         "cases.open_recurring",
         "sla.scan",
+        "partners.expire_idempotency_keys",
+        "partners.publish_sla_events",
+        "partners.prune_webhook_events",
     }
     for p in PERIODIC:
         assert croniter.is_valid(p.cron), p.name

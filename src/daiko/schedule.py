@@ -69,6 +69,27 @@ async def open_recurring_cases(runtime: Runtime, tick: datetime) -> None:
     await run_periodic(runtime, tick)
 
 
+async def expire_idempotency_keys(runtime: Runtime, tick: datetime) -> None:
+    """Idempotency keys past their 24 hours (set-wise, as the system role)."""
+    from daiko.partners.idempotency import expire_keys
+
+    await expire_keys(runtime)
+
+
+async def publish_sla_webhooks(runtime: Runtime, tick: datetime) -> None:
+    """The SLA scanner's unpublished events → case.sla_warning / case.sla_breached."""
+    from daiko.partners.events import publish_sla_events
+
+    await publish_sla_events(runtime.db)
+
+
+async def prune_webhook_events(runtime: Runtime, tick: datetime) -> None:
+    """Webhook events (with their deliveries and attempts) older than 30 days."""
+    from daiko.partners.events import prune_events
+
+    await prune_events(runtime.db, older_than=timedelta(days=30))
+
+
 PERIODIC: list[Periodic] = [
     Periodic("jobs.recover_stale", "* * * * *", run=recover_stale_jobs),
     Periodic("scheduler.prune_ticks", "7 3 * * *", run=prune_scheduler_ticks),
@@ -78,4 +99,7 @@ PERIODIC: list[Periodic] = [
     Periodic("cases.open_recurring", "5 * * * *", run=open_recurring_cases),
     Periodic("sla.scan", "* * * * *", run=sla_scan),
     Periodic("sla.recompute_drifted", "*/5 * * * *", run=sla_recompute_drifted),
+    Periodic("partners.expire_idempotency_keys", "*/15 * * * *", run=expire_idempotency_keys),
+    Periodic("partners.publish_sla_events", "* * * * *", run=publish_sla_webhooks),
+    Periodic("partners.prune_webhook_events", "37 3 * * *", run=prune_webhook_events),
 ]

@@ -118,6 +118,10 @@ async def verify_version(
         resource_id=document_id,
         details={"n": n, "sha256": verdict.sha256, "reason": verdict.reason},
     )
+    if version.status == "verified":
+        from daiko.partners.events import document_verified
+
+        await document_verified(session, version)
     return version
 
 

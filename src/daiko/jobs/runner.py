@@ -56,5 +56,22 @@ async def handle_message(
         )
         async with db.session(scope) as session:
             status = await service.record_failure(session, claim, error)
+        if status == "failed":
+            await _announce(db, kind, tenant_id, job_id)
         return "failed" if status == "failed" else "queued"
+    if claim.stage != "plan":
+        await _announce(db, kind, tenant_id, job_id)
     return "succeeded"
+
+
+async def _announce(db: Database, kind: JobKind, tenant_id: uuid.UUID, job_id: uuid.UUID) -> None:
+    """`job.finished` for partners' webhooks once the job is done for good (the
+    publisher checks the job's status; a failure here never fails the job)."""
+    if kind is JobKind.WEBHOOK_DELIVER:
+        return
+    from daiko.partners.events import job_finished
+
+    try:
+        await job_finished(db, tenant_id, job_id)
+    except Exception:
+        log.exception("job.finished not published", job_id=str(job_id))

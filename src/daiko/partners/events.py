@@ -116,3 +116,136 @@ async def case_status_changed(session: AsyncSession, case: Any, source: str, cha
         },
         dedupe_key=f"case.status_changed:{change.id}",
     )
+
+
+async def document_verified(session: AsyncSession, version: Any) -> None:
+    """From `daiko.documents.tasks.verify_version`, in the verification's transaction."""
+    await publish(
+        session,
+        tenant_id=version.tenant_id,
+        type="document.verified",
+        data={
+            "tenant_id": str(version.tenant_id),
+            "document_id": str(version.document_id),
+            "version": version.n,
+            "filename": version.filename,
+            "size": version.declared_size,
+            "sha256": version.declared_sha256,
+            "content_type": version.sniffed_type or version.declared_content_type,
+        },
+        dedupe_key=f"document.verified:{version.document_id}:{version.n}",
+    )
+
+
+async def job_finished(db: Any, tenant_id: uuid.UUID, job_id: uuid.UUID) -> None:
+    """From `daiko.jobs.runner` after a message that may have finished its job: when the
+    job has succeeded or failed for good, `job.finished` once (webhook deliveries
+    themselves never announce their own end)."""
+    from daiko.jobs.kinds import JobKind
+    from daiko.jobs.models import Job
+    from daiko.tenancy.scope import scope_of_tenant
+
+    async with db.session(scope_of_tenant(tenant_id)) as session:
+        job = (
+            await session.execute(select(Job).where(Job.tenant_id == tenant_id, Job.id == job_id))
+        ).scalar_one_or_none()
+        if job is None or job.kind == JobKind.WEBHOOK_DELIVER.value:
+            return
+        if job.status not in ("succeeded", "failed"):
+            return
+        await publish(
+            session,
+            tenant_id=tenant_id,
+            type="job.finished",
+            data={
+                "tenant_id": str(tenant_id),
+                "job_id": str(job.id),
+                "kind": job.kind,
+                "status": job.status,
+                "result": job.result,
+                "error": job.last_error,
+                "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+            },
+            dedupe_key=f"job.finished:{job.id}:{job.attempts}:{job.status}",
+        )
+
+
+SLA_EVENT_TYPES = {"breached": "case.sla_breached"}
+
+
+async def publish_sla_events(db: Any, *, batch: int = 500) -> int:
+    """Turn the SLA scanner's `sla_events` rows with `published = false` into
+    `case.sla_warning` / `case.sla_breached`, each once: the tenants with pending rows
+    are found set-wise as the system role, then each tenant's rows are published and
+    flagged in one transaction in that tenant's scope."""
+    from sqlalchemy import text, update
+
+    from daiko.sla.models import SlaEvent
+    from daiko.tenancy.scope import scope_of_tenant
+
+    async with db.system_engine.connect() as conn:
+        tenants = (
+            (
+                await conn.execute(
+                    text("select distinct tenant_id from sla_events where not published")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    published = 0
+    for tenant_id in tenants:
+        async with db.session(scope_of_tenant(tenant_id)) as session:
+            rows = (
+                (
+                    await session.execute(
+                        select(SlaEvent)
+                        .where(SlaEvent.tenant_id == tenant_id, SlaEvent.published.is_(False))
+                        .order_by(SlaEvent.recorded_at, SlaEvent.id)
+                        .limit(batch)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for row in rows:
+                await publish(
+                    session,
+                    tenant_id=tenant_id,
+                    type=SLA_EVENT_TYPES.get(row.kind, "case.sla_warning"),
+                    data={
+                        "tenant_id": str(tenant_id),
+                        "case_id": str(row.case_id),
+                        "clock": row.clock,
+                        "clock_kind": row.clock_kind,
+                        "threshold": row.kind,
+                        "occurred_at": row.occurred_at.isoformat(),
+                        "due_at": row.due_at.isoformat() if row.due_at else None,
+                    },
+                    dedupe_key=f"sla:{row.id}",
+                )
+            if rows:
+                await session.execute(
+                    update(SlaEvent)
+                    .where(
+                        SlaEvent.tenant_id == tenant_id,
+                        SlaEvent.id.in_([r.id for r in rows]),
+                    )
+                    .values(published=True)
+                )
+                published += len(rows)
+    return published
+
+
+async def prune_events(db: Any, *, older_than: Any) -> int:
+    """Delete events (their deliveries and attempts cascade) older than `older_than`,
+    set-wise as the system role."""
+    from sqlalchemy import text
+
+    async with db.system_engine.begin() as conn:
+        result = await conn.execute(
+            text("delete from webhook_events where created_at < now() - :age"),
+            {"age": older_than},
+        )
+    return int(result.rowcount)
