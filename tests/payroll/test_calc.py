@@ -496,3 +496,18 @@ def test_bonus_invalid_input() -> None:
 def test_inputs_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         month().taxable_pay = 1  # type: ignore[misc]
+
+
+def test_2027_salary_is_quiet_but_a_2027_bonus_says_its_table_is_unverified() -> None:
+    salary = calculate_month(month(pay_date=D(2027, 1, 25), insurance_month=D(2026, 12, 1)))
+    assert not any("withholding" in n for n in salary.notes)
+    bonus = calculate_bonus(
+        BonusInput(
+            pay_date=D(2027, 1, 25),
+            prefecture="13",
+            birth_date=AGE_36,
+            bonus_amount=500_000,
+            previous_month_after_insurance=250_000,
+        )
+    )
+    assert "withholding bonus rate table 令和9年分 unverified [U]" in bonus.notes

@@ -376,10 +376,14 @@ def _workers_compensation(
     return truncate_yen(Decimal(wages) * rate.value / 1000)
 
 
-def _withholding_note(pay_date: dt.date, notes: list[str]) -> None:
+def _withholding_note(pay_date: dt.date, notes: list[str], *, bonus: bool = False) -> None:
+    """Say so on the payslip when the table this pay used is unverified: the monthly
+    table for salary, the bonus rate table for a bonus (2027's is carried forward)."""
     year = withholding.tables_for(pay_date)
-    if year.confidence == "U":
-        _note(notes, f"withholding tables {year.label} unverified [U]")
+    table = year.bonus if bonus else year.monthly
+    if table.confidence == "U":
+        which = "bonus rate table" if bonus else "monthly table"
+        _note(notes, f"withholding {which} {year.label} unverified [U]")
 
 
 def insurance_month_for(pay_date: dt.date, collection: PremiumCollection = "next_month") -> dt.date:
@@ -564,7 +568,7 @@ def calculate_bonus(inp: BonusInput) -> BonusResult:
         method=inp.withholding_method,
         months_covered=inp.months_covered,
     )
-    _withholding_note(inp.pay_date, notes)
+    _withholding_note(inp.pay_date, notes, bonus=True)
     total = social_total + income_tax + inp.other_deductions
     return BonusResult(
         standard_bonus_amount=standard,
