@@ -8,10 +8,10 @@ import pytest
 
 from daiko.social_insurance.standard import (
     Grade,
-    GradeTable,
     MonthPay,
     annual_decision,
     monthly_change,
+    tables_on,
 )
 
 # (standard amount, 報酬月額 lower bound) of the 50 health grades, domain §1.3.
@@ -30,22 +30,22 @@ HEALTH_ROWS = [
     (1_150_000, 1_115_000), (1_210_000, 1_175_000), (1_270_000, 1_235_000),
     (1_330_000, 1_295_000), (1_390_000, 1_355_000),
 ]  # fmt: skip
-HEALTH = GradeTable(
-    "health",
-    tuple(Grade(i + 1, amount, lower) for i, (amount, lower) in enumerate(HEALTH_ROWS)),
-    floor=53_000,
-    ceiling=1_415_000,
-)
-# Pension grade n = health grade n + 3; grade 1 covers everything below 93,000.
-PENSION = GradeTable(
-    "pension",
-    tuple(
-        Grade(i + 1, amount, 0 if i == 0 else lower)
-        for i, (amount, lower) in enumerate(HEALTH_ROWS[3:35])
-    ),
-    floor=83_000,
-    ceiling=665_000,
-)
+# The tables the engine uses come from the payroll rate data; the hand-typed rows above
+# are the independent transcription they are checked against.
+HEALTH, PENSION = tables_on(date(2026, 9, 1))
+
+
+def test_rate_data_tables_match_the_published_rows() -> None:
+    assert [(g.amount, g.lower) for g in HEALTH.grades] == HEALTH_ROWS
+    assert [(g.amount, g.lower) for g in PENSION.grades] == [
+        (amount, 0 if i == 0 else lower) for i, (amount, lower) in enumerate(HEALTH_ROWS[3:35])
+    ]
+    assert (HEALTH.floor, HEALTH.ceiling, PENSION.floor, PENSION.ceiling) == (
+        53_000,
+        1_415_000,
+        83_000,
+        665_000,
+    )
 
 
 def m(month: int, pay: int, days: int = 31, *, year: int = 2026, **kw: object) -> MonthPay:

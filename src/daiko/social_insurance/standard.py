@@ -280,3 +280,26 @@ def monthly_change(
 def _add_months(month: date, n: int) -> date:
     index = month.year * 12 + month.month - 1 + n
     return date(index // 12, index % 12 + 1, 1)
+
+
+# The notional band edges of the one-grade changes at the ends of each table
+# (日本年金機構, 随時改定の特例): below the bottom grade's upper bound by one band, above
+# the top grade's lower bound by one band.
+EDGES: dict[str, tuple[int, int]] = {"health": (53_000, 1_415_000), "pension": (83_000, 665_000)}
+
+
+def tables_on(day: date) -> tuple[GradeTable, GradeTable]:
+    """(health, pension) grade tables in force on `day`, from the payroll rate data
+    (`daiko.payroll.rates`, effective-dated), so a decision follows the tables in force."""
+    from daiko.payroll import rates
+
+    def build(name: str, rows: Sequence[rates.Grade]) -> GradeTable:
+        floor, ceiling = EDGES[name]
+        return GradeTable(
+            name,
+            tuple(Grade(r.grade, r.standard, r.lower) for r in rows),
+            floor=floor,
+            ceiling=ceiling,
+        )
+
+    return build("health", rates.health_grades(day)), build("pension", rates.pension_grades(day))
