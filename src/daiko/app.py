@@ -58,6 +58,7 @@ DOMAINS: Sequence[str] = (
     "employees",
     "payroll",
     "bookkeeping",
+    "bookkeeping.imports",
     "social_insurance",
     "partners",
     "security",
