@@ -220,7 +220,9 @@ async def general_ledger(
         others = {
             x.account_id
             for x in all_lines
-            if x.entry_id == entry.id and (x.debit > 0) != (line.debit > 0)
+            if x.entry_id == entry.id
+            and (x.debit > 0) != (line.debit > 0)
+            and x.tax_parent_line_no is None  # a split-off tax line is not a counterpart
         }
         counter = names[next(iter(others))] if len(others) == 1 else "諸口"
         balance += _signed(account, line.debit, line.credit)

@@ -33,6 +33,7 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
             ("/console", gettext("Queue")),
             ("/console/cases", gettext("Cases")),
             ("/console/documents", gettext("Documents")),
+            ("/console/payroll", gettext("Payroll")),
             ("/console/jobs", gettext("Jobs")),
             ("/console/sla", gettext("SLA")),
         ]
@@ -43,6 +44,7 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
             ("/portal", gettext("Dashboard")),
             ("/portal/cases", gettext("Cases")),
             ("/portal/documents", gettext("Documents")),
+            ("/portal/payroll", gettext("Payroll")),
             ("/portal/jobs", gettext("Jobs")),
         ]
         if allows(principal, Action.SLA_READ):
