@@ -73,6 +73,7 @@ class EmployeeFilter:
     department: str | None = None
     pay_group: str | None = None
     q: str | None = None  # code prefix, or part of a name (kanji or kana)
+    employed_in: tuple[date, date] | None = None  # employed on some day of this span
     include_left: bool = True
 
 
@@ -83,6 +84,12 @@ def _filtered(stmt: Any, where: EmployeeFilter) -> Any:
         stmt = stmt.where(
             Employee.hire_date <= where.active_on,
             or_(Employee.leave_date.is_(None), Employee.leave_date >= where.active_on),
+        )
+    if where.employed_in is not None:
+        first, last = where.employed_in
+        stmt = stmt.where(
+            Employee.hire_date <= last,
+            or_(Employee.leave_date.is_(None), Employee.leave_date >= first),
         )
     if not where.include_left:
         stmt = stmt.where(Employee.leave_date.is_(None))
