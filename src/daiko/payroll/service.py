@@ -266,7 +266,7 @@ async def start_calculation(session: AsyncSession, principal: Principal, run: Pa
     locked = await repo.get_run_in(session, run.tenant_id, run.id, for_update=True)
     assert locked is not None
     run = locked
-    if run.status == "calculating" and not await _job_dead(session, run.calculate_job_id):
+    if run.status == "calculating" and not await _job_dead(session, run):
         raise RunStateConflict(
             "the run is calculating; wait for its job to finish",
             extra={"status": run.status, "job_id": str(run.calculate_job_id)},
@@ -312,10 +312,10 @@ async def start_calculation(session: AsyncSession, principal: Principal, run: Pa
     return job
 
 
-async def _job_dead(session: AsyncSession, job_id: uuid.UUID | None) -> bool:
-    if job_id is None:
+async def _job_dead(session: AsyncSession, run: PayrollRun) -> bool:
+    if run.calculate_job_id is None:
         return True
-    job = await session.get(Job, job_id)
+    job = await session.get(Job, (run.tenant_id, run.calculate_job_id))
     return job is None or job.status in ("failed", "cancelled")
 
 
