@@ -40,9 +40,9 @@ async def test_menu_offers_the_forms_of_the_services_bought(
     c = await client_for(world.tenant_a.users["client_member"])
     r = await c.get("/portal/requests", headers=EN)
     assert r.status_code == 200
-    assert "/portal/requests/payroll-inputs" in r.text
-    assert "/portal/requests/new-hire" not in r.text
-    assert (await c.get("/portal/requests/new-hire", headers=EN)).status_code == 404
+    assert "/portal/requests?kind=payroll-inputs" in r.text
+    assert "/portal/requests?kind=new-hire" not in r.text
+    assert (await c.get("/portal/requests?kind=new-hire", headers=EN)).status_code == 404
     viewer = await client_for(world.tenant_a.users["client_viewer"])
     assert (await viewer.get("/portal/requests", headers=EN)).status_code == 403
 
@@ -51,12 +51,13 @@ async def test_new_hire_opens_a_case_with_the_hire_date_and_checklist(
     world: World, owner_engine: AsyncEngine, client_for: ClientFor
 ) -> None:
     c = await client_for(world.tenant_a.users["client_member"])
-    page = await c.get("/portal/requests/new-hire", headers=EN)
+    page = await c.get("/portal/requests?kind=new-hire", headers=EN)
     assert page.status_code == 200
     r = await c.post(
-        "/portal/requests/new-hire",
+        "/portal/requests",
         headers=EN,
         data={
+            "kind": "new-hire",
             "csrf_token": csrf(page),
             "tenant_id": str(world.tenant_a.id),
             "employee_name": "山田 花子",
@@ -91,12 +92,13 @@ async def test_bad_input_shows_field_errors_and_writes_nothing(
     world: World, owner_engine: AsyncEngine, client_for: ClientFor
 ) -> None:
     c = await client_for(world.tenant_a.users["client_admin"])
-    page = await c.get("/portal/requests/new-hire", headers=EN)
+    page = await c.get("/portal/requests?kind=new-hire", headers=EN)
     before = await count_cases(owner_engine)
     r = await c.post(
-        "/portal/requests/new-hire",
+        "/portal/requests",
         headers=EN,
         data={
+            "kind": "new-hire",
             "csrf_token": csrf(page),
             "tenant_id": str(world.tenant_a.id),
             "employee_name": "",
@@ -140,19 +142,26 @@ async def test_leaver_and_receipts_and_payroll_inputs(
             )
         )
     c = await client_for(world.tenant_a.users["client_member"])
-    page = await c.get("/portal/requests/leaver", headers=EN)
+    page = await c.get("/portal/requests?kind=leaver", headers=EN)
     token = csrf(page)
     bad = await c.post(
-        "/portal/requests/leaver",
+        "/portal/requests",
         headers=EN,
-        data={"csrf_token": token, "employee_name": "佐藤", "last_day": "", "reason": "x"},
+        data={
+            "kind": "leaver",
+            "csrf_token": token,
+            "employee_name": "佐藤",
+            "last_day": "",
+            "reason": "x",
+        },
     )
     assert bad.status_code == 422
     assert "Choose one of the options." in bad.text
     r = await c.post(
-        "/portal/requests/leaver",
+        "/portal/requests",
         headers=EN,
         data={
+            "kind": "leaver",
             "csrf_token": token,
             "tenant_id": str(world.tenant_a.id),
             "employee_name": "佐藤 一郎",
@@ -163,9 +172,10 @@ async def test_leaver_and_receipts_and_payroll_inputs(
     )
     assert r.status_code == 303
     r = await c.post(
-        "/portal/requests/receipts",
+        "/portal/requests",
         headers=EN,
         data={
+            "kind": "receipts",
             "csrf_token": token,
             "tenant_id": str(world.tenant_a.id),
             "period": "2026-11",
@@ -174,12 +184,13 @@ async def test_leaver_and_receipts_and_payroll_inputs(
         },
     )
     assert r.status_code == 303
-    payroll_page = await c.get("/portal/requests/payroll-inputs", headers=EN)
+    payroll_page = await c.get("/portal/requests?kind=payroll-inputs", headers=EN)
     assert '<option value="monthly"' in payroll_page.text
     bad = await c.post(
-        "/portal/requests/payroll-inputs",
+        "/portal/requests",
         headers=EN,
         data={
+            "kind": "payroll-inputs",
             "csrf_token": token,
             "tenant_id": str(world.tenant_a.id),
             "pay_group": "nope",
@@ -189,9 +200,10 @@ async def test_leaver_and_receipts_and_payroll_inputs(
     assert bad.status_code == 422
     assert "Enter a month like 2026-11." in bad.text
     r = await c.post(
-        "/portal/requests/payroll-inputs",
+        "/portal/requests",
         headers=EN,
         data={
+            "kind": "payroll-inputs",
             "csrf_token": token,
             "tenant_id": str(world.tenant_a.id),
             "pay_group": "monthly",
@@ -219,11 +231,16 @@ async def test_another_tenant_cannot_be_chosen(
     world: World, owner_engine: AsyncEngine, client_for: ClientFor
 ) -> None:
     c = await client_for(world.tenant_a.users["client_member"])
-    page = await c.get("/portal/requests/receipts", headers=EN)
+    page = await c.get("/portal/requests?kind=receipts", headers=EN)
     r = await c.post(
-        "/portal/requests/receipts",
+        "/portal/requests",
         headers=EN,
-        data={"csrf_token": csrf(page), "tenant_id": str(world.tenant_b.id), "period": "2026-11"},
+        data={
+            "kind": "receipts",
+            "csrf_token": csrf(page),
+            "tenant_id": str(world.tenant_b.id),
+            "period": "2026-11",
+        },
     )
     assert r.status_code == 422
     assert 'id="e-tenant_id"' in r.text

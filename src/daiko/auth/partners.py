@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.auth.events import auth_event
 from daiko.auth.keys import ACCESS_TOKEN_TTL, signing_ring
-from daiko.auth.models import PartnerClient, RevokedToken
+from daiko.auth.models import PartnerClient, PartnerGrant, RevokedToken
 from daiko.auth.tokens import SCOPES, TokenError, issue_access_token, parse_scope
 from daiko.config import Settings
 
@@ -169,3 +169,102 @@ def requested_scopes(raw: str | None) -> frozenset[str] | None:
     if raw is None or not raw.strip():
         return None
     return parse_scope(raw)
+
+
+# --------------------------------------------------------------------------- grants (pages)
+# The portal's partner-access page calls these; the JSON API keeps its own handlers.
+
+
+async def active_clients(session: AsyncSession) -> list[PartnerClient]:
+    """Partner integrations a tenant admin may grant access to, by name."""
+    rows = await session.execute(
+        select(PartnerClient).where(PartnerClient.active.is_(True)).order_by(PartnerClient.name)
+    )
+    return list(rows.scalars())
+
+
+async def tenant_grants(
+    session: AsyncSession, tenant_id: uuid.UUID
+) -> list[tuple[PartnerGrant, str]]:
+    """The tenant's grants (revoked ones too), newest first, with the client's name."""
+    rows = await session.execute(
+        select(PartnerGrant, PartnerClient.name)
+        .join(PartnerClient, PartnerClient.client_id == PartnerGrant.client_id)
+        .where(PartnerGrant.tenant_id == tenant_id)
+        .order_by(PartnerGrant.created_at.desc())
+    )
+    return [(g, name) for g, name in rows]
+
+
+class GrantRefused(ValueError):
+    """Why a grant cannot be made: `field` names the form field at fault."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+async def grant_access(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    client_id: str,
+    scopes: set[str],
+    granted_by: uuid.UUID | None,
+) -> tuple[PartnerGrant, PartnerClient]:
+    """A live grant of `scopes` to an active client; one live grant per client. The
+    session must be in the tenant's scope; the caller audits."""
+    client = (
+        await session.execute(
+            select(PartnerClient).where(
+                PartnerClient.client_id == client_id, PartnerClient.active.is_(True)
+            )
+        )
+    ).scalar_one_or_none()
+    if client is None:
+        raise GrantRefused("client_id", "no such partner client")
+    if not scopes:
+        raise GrantRefused("scopes", "grant at least one scope")
+    beyond = scopes - set(client.allowed_scopes) | (scopes - SCOPES)
+    if beyond:
+        raise GrantRefused("scopes", f"this partner may not request: {' '.join(sorted(beyond))}")
+    live = await session.execute(
+        select(PartnerGrant.id).where(
+            PartnerGrant.tenant_id == tenant_id,
+            PartnerGrant.client_id == client_id,
+            PartnerGrant.revoked_at.is_(None),
+        )
+    )
+    if live.first() is not None:
+        raise GrantRefused("client_id", "this partner already has a live grant; revoke it first")
+    grant = PartnerGrant(
+        tenant_id=tenant_id, client_id=client_id, scopes=sorted(scopes), granted_by=granted_by
+    )
+    session.add(grant)
+    await session.flush()
+    await session.refresh(grant)
+    auth_event("partner grant created", tenant_id=tenant_id, client_id=client_id)
+    return grant, client
+
+
+async def revoke_access(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    grant_id: uuid.UUID,
+    revoked_by: uuid.UUID | None,
+    now: datetime,
+) -> PartnerGrant | None:
+    """Revoke a grant of this tenant (None: no such grant here); idempotent."""
+    grant = (
+        await session.execute(
+            select(PartnerGrant).where(
+                PartnerGrant.tenant_id == tenant_id, PartnerGrant.id == grant_id
+            )
+        )
+    ).scalar_one_or_none()
+    if grant is not None and grant.revoked_at is None:
+        grant.revoked_at = now
+        grant.revoked_by = revoked_by
+        await session.flush()
+        auth_event("partner grant revoked", tenant_id=tenant_id, client_id=grant.client_id)
+    return grant

@@ -469,3 +469,43 @@ async def complete_password_reset(runtime: Runtime, token: str, new_password: st
 
 def token_digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- settings page
+
+
+async def change_password(
+    runtime: Runtime, user_id: uuid.UUID, keep_session_id: str | None, current: str, new: str
+) -> None:
+    """A signed-in person replaces their password: the current one must match; the new
+    one passes the policy. Every other session of theirs is signed out. Raises
+    InvalidInput naming `current_password` or `new_password`."""
+    now = utcnow(runtime)
+    async with runtime.db.global_session() as session:
+        user = (
+            await session.execute(select(User).where(User.id == user_id).with_for_update())
+        ).scalar_one()
+        ok = user.password_hash is not None and await anyio.to_thread.run_sync(
+            verify_password, user.password_hash, current
+        )
+        if not ok:
+            raise InvalidInput.field("current_password", "does not match your password")
+        violations = check_password_policy(new, email=user.email, names=[user.display_name])
+        if violations:
+            raise InvalidInput(
+                violations[0].message,
+                errors=[
+                    {"field": "new_password", "reason": v.message, "code": str(v.code)}
+                    for v in violations
+                ],
+            )
+        user.password_hash = await anyio.to_thread.run_sync(hash_password, new)
+        user.password_changed_at = now
+        others = update(UserSession).where(
+            UserSession.user_id == user_id, UserSession.revoked_at.is_(None)
+        )
+        if keep_session_id is not None:
+            others = others.where(UserSession.id != keep_session_id)
+        await session.execute(others.values(revoked_at=now))
+    auth_event("password changed", user_id=user_id)
+    await audit_user_event(runtime, user_id, "user.password_changed")

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.auth import csrf, oidc, service
 from daiko.auth.api import NO_STORE, client_ip, session_of
@@ -18,9 +20,17 @@ from daiko.auth.cookies import (
 )
 from daiko.auth.errors import OidcFailed
 from daiko.auth.events import auth_event
-from daiko.errors import DaikoError, NotAuthenticated
+from daiko.auth.policy import Action, allows, require_principal
+from daiko.errors import DaikoError, InvalidInput, NotAuthenticated
 from daiko.runtime import Runtime
-from daiko.web.shell import safe_next
+from daiko.tenancy.models import User
+from daiko.web import forms
+from daiko.web.flash import flash
+from daiko.web.forms import FieldErrors
+from daiko.web.i18n import COOKIE as LANG_COOKIE
+from daiko.web.i18n import gettext
+from daiko.web.shell import render, safe_next
+from daiko.web.vocabulary import AUTH_ERROR_TITLES, PASSWORD_POLICY_LABELS
 
 PAGE = {"public": True}
 
@@ -63,6 +73,26 @@ def _page(
     return page
 
 
+def error_text(exc: DaikoError) -> str:
+    """The refusal in the page's language: sign-in errors by their stable title; a
+    password refused by the policy by its first reason."""
+    if exc.errors and exc.errors[0].get("code"):
+        first = exc.errors[0]
+        return _policy_message(str(first.get("code", "")), str(first.get("reason", "")))
+    retry = exc.headers.get("Retry-After")
+    if retry and retry.isdigit():
+        minutes = max(1, -(-int(retry) // 60))
+        return gettext(
+            "Too many failed sign-in attempts. Try again in %(minutes)s minutes.",
+            minutes=minutes,
+        )
+    if exc.detail in AUTH_ERROR_TITLES:
+        return gettext(exc.detail)
+    if exc.title in AUTH_ERROR_TITLES:
+        return gettext(exc.title)
+    return exc.detail
+
+
 def _redirect(path: str) -> Redirect:
     return Redirect(path, status_code=HTTP_303_SEE_OTHER, headers=NO_STORE)
 
@@ -100,7 +130,7 @@ async def login_submit(request: Request[Any, Any, Any], runtime: Runtime) -> Res
             runtime,
             "login.html",
             {
-                "error": exc.detail,
+                "error": error_text(exc),
                 "email": form.get("email", ""),
                 "next_url": next_url,
                 "sign_in_url": exc.extra.get("sign_in_url"),
@@ -152,7 +182,7 @@ async def mfa_submit(request: Request[Any, Any, Any], runtime: Runtime) -> Respo
             request,
             runtime,
             "mfa.html",
-            {"error": exc.detail},
+            {"error": error_text(exc)},
             status=exc.status,
             headers=exc.headers,
         )
@@ -173,7 +203,7 @@ async def enroll_page(request: Request[Any, Any, Any], runtime: Runtime) -> Resp
             request,
             runtime,
             "message.html",
-            {"heading": exc.title, "error": exc.detail},
+            {"heading": gettext(exc.title), "error": error_text(exc)},
             status=exc.status,
         )
     return _page(
@@ -206,7 +236,7 @@ async def enroll_submit(request: Request[Any, Any, Any], runtime: Runtime) -> Re
             runtime,
             "enroll.html",
             {
-                "error": exc.detail,
+                "error": error_text(exc),
                 "secret": enrolment.secret,
                 "otpauth_uri": enrolment.otpauth_uri,
             },
@@ -257,7 +287,10 @@ async def reset_submit(request: Request[Any, Any, Any], runtime: Runtime) -> Tem
         request,
         runtime,
         "reset_request.html",
-        {"sent": True, "notice": "If the address has an account, a reset link is on its way."},
+        {
+            "sent": True,
+            "notice": gettext("If the address has an account, a reset link is on its way."),
+        },
     )
 
 
@@ -285,14 +318,22 @@ async def reset_confirm_submit(request: Request[Any, Any, Any], runtime: Runtime
             request,
             runtime,
             "reset_confirm.html",
-            {"token": token, "done": False, "error": exc.detail, "errors": exc.errors},
+            {
+                "token": token,
+                "done": False,
+                "error": error_text(exc),
+                "errors": [
+                    {"reason": _policy_message(str(e.get("code", "")), str(e.get("reason", "")))}
+                    for e in exc.errors
+                ],
+            },
             status=exc.status,
         )
     return _page(
         request,
         runtime,
         "reset_confirm.html",
-        {"done": True, "notice": "Your password has been changed. Sign in with it now."},
+        {"done": True, "notice": gettext("Your password has been changed. Sign in with it now.")},
     )
 
 
@@ -340,7 +381,7 @@ async def oidc_callback(request: Request[Any, Any, Any], runtime: Runtime) -> Re
             request,
             runtime,
             "message.html",
-            {"heading": exc.title, "error": exc.detail},
+            {"heading": gettext(exc.title), "error": error_text(exc)},
             status=exc.status,
         )
         page.delete_cookie(oidc.STATE_COOKIE, path="/auth/oidc")
@@ -355,7 +396,124 @@ async def oidc_callback(request: Request[Any, Any, Any], runtime: Runtime) -> Re
     return response
 
 
+# --------------------------------------------------------------------------- personal settings
+
+
+def _policy_message(code: str, fallback: str) -> str:
+    label = PASSWORD_POLICY_LABELS.get(code)
+    return gettext(label) if label else fallback
+
+
+async def _settings_page(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    *,
+    errors: FieldErrors | None = None,
+    status: int = 200,
+) -> Template:
+    principal = require_principal(request)
+    user = await db_session.get(User, principal.user_id)
+    if user is None:
+        raise NotAuthenticated()
+    admin_of = [
+        t for t in principal.scope.tenant_ids if allows(principal, Action.MEMBERS_MANAGE, t)
+    ]
+    return render(
+        request,
+        "settings/personal.html",
+        {
+            "user": user,
+            "has_password": user.password_hash is not None,
+            "mfa_on": user.totp_enabled_at is not None,
+            "values": {"locale": user.locale or ""},
+            "errors": errors or FieldErrors(),
+            "is_admin": bool(admin_of),
+            "may_grant": allows(principal, Action.PARTNERS_GRANT),
+        },
+        status_code=status,
+    )
+
+
+@get("/settings", include_in_schema=False, opt={"action": Action.SELF, "page": True})
+async def settings_page(request: Request[Any, Any, Any], db_session: AsyncSession) -> Template:
+    """Your language, password and second factor (and, for administrators, links to the
+    company's users, partner access and settings)."""
+    return await _settings_page(request, db_session)
+
+
+@post("/settings/language", include_in_schema=False, opt={"action": Action.SELF, "page": True})
+async def save_language(
+    request: Request[Any, Any, Any], db_session: AsyncSession
+) -> Template | Redirect:
+    """Remember your language (and switch to it now)."""
+    principal = require_principal(request)
+    form = await request.form()
+    errors = FieldErrors()
+    locale = forms.choice(errors, form, "locale", ("", "ja", "en"))
+    if errors:
+        return await _settings_page(request, db_session, errors=errors, status=422)
+    user = await db_session.get(User, principal.user_id)
+    assert user is not None
+    user.locale = locale or None
+    await db_session.flush()
+    response = Redirect("/settings", status_code=HTTP_303_SEE_OTHER)
+    if locale:
+        response.cookies.append(
+            Cookie(
+                key=LANG_COOKIE,
+                value=locale,
+                max_age=365 * 24 * 3600,
+                path="/",
+                samesite="lax",
+                httponly=True,
+            )
+        )
+    else:
+        response.cookies.append(Cookie(key=LANG_COOKIE, value="", max_age=0, path="/"))
+    flash(request, response, "success", gettext("The settings were saved."))
+    return response
+
+
+@post("/settings/password", include_in_schema=False, opt={"action": Action.SELF, "page": True})
+async def save_password(
+    request: Request[Any, Any, Any], db_session: AsyncSession, runtime: Runtime
+) -> Template | Redirect:
+    """Change your password: your other sessions are signed out."""
+    principal = require_principal(request)
+    form = await request.form()
+    errors = FieldErrors()
+    current = str(form.get("current_password") or "")
+    new = str(form.get("new_password") or "")
+    if not current:
+        errors.add("current_password", gettext("This field is required."))
+    if not new:
+        errors.add("new_password", gettext("This field is required."))
+    elif new != str(form.get("confirm_password") or ""):
+        errors.add("confirm_password", gettext("The two new passwords differ."))
+    if not errors:
+        assert principal.user_id is not None
+        try:
+            await service.change_password(
+                runtime, principal.user_id, principal.session_id, current, new
+            )
+        except InvalidInput as exc:
+            for e in exc.errors:
+                if e.get("field") == "current_password":
+                    errors.add("current_password", gettext("This is not your current password."))
+                else:
+                    reason = _policy_message(str(e.get("code", "")), str(e.get("reason", "")))
+                    errors.add("new_password", reason)
+    if errors:
+        return await _settings_page(request, db_session, errors=errors, status=422)
+    response = Redirect("/settings", status_code=HTTP_303_SEE_OTHER)
+    flash(request, response, "success", gettext("Your password was changed."))
+    return response
+
+
 routes = [
+    settings_page,
+    save_language,
+    save_password,
     login_page,
     login_submit,
     mfa_page,

@@ -51,6 +51,8 @@ class CaseFilter:
     unassigned: bool = False
     priority: str | None = None
     period: str | None = None
+    # The worst state of the case's open SLA clocks: breached, warning or ok.
+    sla_state: str | None = None
 
 
 def _sort_key() -> Any:
@@ -85,9 +87,34 @@ async def list_cases(
         stmt = stmt.where(Case.priority == where.priority)
     if where.period is not None:
         stmt = stmt.where(Case.period == where.period)
+    if where.sla_state is not None:
+        stmt = stmt.where(*_sla_state_clauses(where.sla_state))
     if after is not None:
         stmt = stmt.where(tuple_(key, Case.id) > tuple_(literal(after[0]), literal(after[1])))
     return (await session.execute(stmt)).scalars().all()
+
+
+def _sla_state_clauses(state: str) -> list[Any]:
+    """Cases whose worst open (unsettled) SLA clock is in `state`."""
+    from daiko.sla.models import SlaClock
+
+    def having(*statuses: str) -> Any:
+        return (
+            select(SlaClock.id)
+            .where(
+                SlaClock.tenant_id == Case.tenant_id,
+                SlaClock.case_id == Case.id,
+                SlaClock.settled_at.is_(None),
+                SlaClock.status.in_(statuses),
+            )
+            .exists()
+        )
+
+    if state == "breached":
+        return [having("breached")]
+    if state == "warning":
+        return [having("warning"), ~having("breached")]
+    return [having("ok", "paused", "not_started"), ~having("warning", "breached")]
 
 
 async def history(session: AsyncSession, case: Case) -> Sequence[CaseStatusChange]:

@@ -39,13 +39,14 @@ from daiko.tenancy.models import OperatorAssignment, Tenant, User
 from daiko.web.flash import flash
 from daiko.web.i18n import gettext
 from daiko.web.shell import render
-from daiko.web.vocabulary import CASE_TRANSITION_LABELS, CASE_TYPE_LABELS
+from daiko.web.vocabulary import CASE_TRANSITION_LABELS, CASE_TYPE_LABELS, SLA_STATE_LABELS
 
 PAGE_SIZE = 100
 # A due time this close turns the queue's badge to a warning (the SLA clocks keep the
 # contractual thresholds; the queue only needs a glance).
 WARNING_WINDOW = timedelta(hours=24)
 PERIOD_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$"
+SLA_FILTER_STATES = ("breached", "warning", "ok")
 
 
 def _operator(principal: Principal) -> bool:
@@ -87,6 +88,19 @@ def _duration(delta: timedelta) -> str:
     if hours:
         return gettext("%(h)sh %(m)sm", h=hours, m=mins)
     return gettext("%(m)sm", m=mins)
+
+
+def _countdown_texts() -> dict[str, str]:
+    """The badge texts the page's countdown script fills in (translated here, so the
+    script needs no catalog): placeholders {d} {h} {m} and {time}."""
+    return {
+        "left": gettext("%(time)s left", time="{time}"),
+        "overdue": gettext("overdue by %(time)s", time="{time}"),
+        "dh": gettext("%(d)sd %(h)sh", d="{d}", h="{h}"),
+        "hm": gettext("%(h)sh %(m)sm", h="{h}", m="{m}"),
+        "m": gettext("%(m)sm", m="{m}"),
+        "warning_seconds": str(int(WARNING_WINDOW.total_seconds())),
+    }
 
 
 def _choice(value: str | None, allowed: Sequence[str], field: str) -> str | None:
@@ -361,6 +375,7 @@ async def console_cases(
     status: str | None = None,
     assignee: str | None = None,
     priority: str | None = None,
+    sla: str | None = None,
     after: str | None = None,
 ) -> Template:
     """The queue across the operator's tenants, nearest due time first."""
@@ -386,6 +401,7 @@ async def console_cases(
             assignee_id=assignee_id,
             unassigned=unassigned,
             priority=_choice(priority, PRIORITIES, "priority"),
+            sla_state=_choice(sla, SLA_FILTER_STATES, "sla"),
         ),
         after,
     )
@@ -415,7 +431,10 @@ async def console_cases(
                 "status": status or "",
                 "assignee": assignee or "",
                 "priority": priority or "",
+                "sla": sla or "",
             },
+            "sla_states": [(s, gettext(SLA_STATE_LABELS[s])) for s in SLA_FILTER_STATES],
+            "countdown": _countdown_texts(),
             "next_after": next_after,
             "type_label": type_label,
             "due_badge": lambda c: due_badge(c, now),
@@ -454,6 +473,43 @@ async def bulk_assign(request: Request[Any, Any, Any], db_session: AsyncSession)
         return gettext("%(n)s cases were assigned.", n=len(dict.fromkeys(ids)))
 
     return await _attempt(request, db_session, response, change)
+
+
+@get(
+    "/console/review",
+    include_in_schema=False,
+    opt={"action": Action.CASES_APPROVE, "page": True},
+)
+async def review_queue(request: Request[Any, Any, Any], db_session: AsyncSession) -> Template:
+    """Cases in review in the tenants this lead approves for, oldest due first. Four
+    eyes: a case the lead sent to review themselves waits for another lead."""
+    principal = require_principal(request)
+    tenants = [
+        t
+        for t in await _tenants(db_session, principal)
+        if allows(principal, Action.CASES_APPROVE, t.id)
+    ]
+    rows: list[Case] = []
+    for tenant in tenants:
+        found, _ = await _page(
+            db_session, repo.CaseFilter(tenant_id=tenant.id, statuses=["in_review"]), None
+        )
+        rows.extend(found)
+    rows.sort(key=lambda c: (c.due_at or repo.FAR_FUTURE, c.id))
+    names = await _user_names(db_session, {c.prepared_by for c in rows if c.prepared_by})
+    now = datetime.now(UTC)
+    return render(
+        request,
+        "cases/review_queue.html",
+        {
+            "cases": rows,
+            "tenant_names": {t.id: t.name for t in tenants},
+            "names": names,
+            "type_label": type_label,
+            "due_badge": lambda c: due_badge(c, now),
+            "countdown": _countdown_texts(),
+        },
+    )
 
 
 # --------------------------------------------------------------------------- one case
@@ -709,6 +765,7 @@ routes = [
     submit_request,
     console_cases,
     bulk_assign,
+    review_queue,
     case_page,
     transition_from_page,
     message_from_page,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.cases.models import Case, CaseChecklistItem
@@ -293,3 +293,33 @@ async def upcoming_deadlines(
         out += statutory_deadlines(tenant.id, tenant.services or [], today)
     out += await sla_deadlines(session, [t.id for t in tenants], now)
     return sorted(out, key=lambda d: (d.day, d.kind != "sla", d.label))
+
+
+async def tenant_overview(
+    session: AsyncSession, tenant_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Per tenant: open cases, unassigned open cases, open clocks breached and warning."""
+    out: dict[uuid.UUID, dict[str, int]] = {
+        t: {"open": 0, "unassigned": 0, "breached": 0, "warning": 0} for t in tenant_ids
+    }
+    if not tenant_ids:
+        return out
+    rows = await session.execute(
+        select(Case.tenant_id, func.count(), func.count().filter(Case.assignee_id.is_(None)))
+        .where(Case.tenant_id.in_(list(tenant_ids)), Case.status.in_(list(OPEN_STATUSES)))
+        .group_by(Case.tenant_id)
+    )
+    for tenant_id, open_, unassigned in rows:
+        out[tenant_id].update(open=open_, unassigned=unassigned)
+    clocks = await session.execute(
+        select(SlaClock.tenant_id, SlaClock.status, func.count(func.distinct(SlaClock.case_id)))
+        .where(
+            SlaClock.tenant_id.in_(list(tenant_ids)),
+            SlaClock.settled_at.is_(None),
+            SlaClock.status.in_(["breached", "warning"]),
+        )
+        .group_by(SlaClock.tenant_id, SlaClock.status)
+    )
+    for tenant_id, status, n in clocks:
+        out[tenant_id][status] = n
+    return out

@@ -97,3 +97,12 @@ def choice(errors: FieldErrors, form: Any, name: str, allowed: tuple[str, ...] |
     if value not in allowed:
         errors.add(name, gettext("Choose one of the options."))
     return value
+
+
+def many(form: Any, name: str) -> list[str]:
+    """Every value of a repeated field (ticked checkboxes); none is an empty list."""
+    try:
+        found = form.getall(name) if hasattr(form, "getall") else []
+    except KeyError:
+        return []
+    return [str(v) for v in found]

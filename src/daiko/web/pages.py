@@ -113,12 +113,29 @@ async def portal_home(
 
 @get("/console", include_in_schema=False, opt={"action": Action.SELF, "page": True})
 async def console_home(request: Request[Any, Any, Any], db_session: AsyncSession) -> Template:
+    """Per assigned tenant: open cases, unassigned ones, SLA breaches and warnings, and
+    the next deadlines."""
     principal = request_principal(request)
     assert principal is not None
     if principal.user_kind != "operator":
         raise Forbidden("the console is for operators")
     tenants = await _tenants_in_scope(db_session, principal)
-    return render(request, "console/home.html", {"tenants": tenants, "roles": principal.roles})
+    now = datetime.now(UTC)
+    deadlines = await dashboard.upcoming_deadlines(db_session, tenants, now)
+    by_tenant: dict[Any, list[Deadline]] = {}
+    for d in deadlines:
+        by_tenant.setdefault(d.tenant_id, []).append(d)
+    return render(
+        request,
+        "console/home.html",
+        {
+            "tenants": tenants,
+            "roles": principal.roles,
+            "overview": await dashboard.tenant_overview(db_session, [t.id for t in tenants]),
+            "deadlines": {k: v[:3] for k, v in by_tenant.items()},
+            **_dashboard_helpers(),
+        },
+    )
 
 
 routes = [index, switch_language, portal_home, console_home, *job_pages, *request_pages]

@@ -127,9 +127,15 @@ def _this_month() -> str:
 
 
 @get("/portal/requests", include_in_schema=False, opt={"action": Action.CASES_SUBMIT, "page": True})
-async def request_menu(request: Request[Any, Any, Any], db_session: AsyncSession) -> Template:
-    """What the client can ask for, one form per kind."""
+async def request_menu(
+    request: Request[Any, Any, Any], db_session: AsyncSession, kind: str | None = None
+) -> Template:
+    """What the client can ask for, one form per kind; `?kind=new-hire` shows that form."""
     principal = require_principal(request)
+    if kind:
+        _, chosen, tenants = await _kind_and_tenants(request, db_session, kind)
+        values = {"tenant_id": str(tenants[0].id), "period": _this_month()}
+        return _form_page(request, chosen, tenants, values, FieldErrors())
     tenants = await _tenants(db_session, principal)
     offers = [k for k in KINDS.values() if _tenants_for(principal, tenants, k)]
     return render(request, "portal/requests.html", {"kinds": offers})
@@ -169,20 +175,6 @@ async def _kind_and_tenants(
     if kind is None or not tenants:
         raise NotFound("no such request form")
     return principal, kind, tenants
-
-
-@get(
-    "/portal/requests/{slug:str}",
-    include_in_schema=False,
-    opt={"action": Action.CASES_SUBMIT, "page": True},
-)
-async def request_form(
-    request: Request[Any, Any, Any], db_session: AsyncSession, slug: str
-) -> Template:
-    """One request form."""
-    _, kind, tenants = await _kind_and_tenants(request, db_session, slug)
-    values = {"tenant_id": str(tenants[0].id), "period": _this_month()}
-    return _form_page(request, kind, tenants, values, FieldErrors())
 
 
 # --------------------------------------------------------------------------- reading
@@ -332,16 +324,16 @@ READERS: dict[str, Callable[[Any, FieldErrors, Tenant], Parsed]] = {
 
 
 @post(
-    "/portal/requests/{slug:str}",
-    include_in_schema=False,
-    opt={"action": Action.CASES_SUBMIT, "page": True},
+    "/portal/requests", include_in_schema=False, opt={"action": Action.CASES_SUBMIT, "page": True}
 )
 async def submit_request_form(
-    request: Request[Any, Any, Any], db_session: AsyncSession, slug: str
+    request: Request[Any, Any, Any], db_session: AsyncSession
 ) -> Template | Redirect:
     """Open a submitted case from the form, or show the form again with its errors."""
-    principal, kind, tenants = await _kind_and_tenants(request, db_session, slug)
     form = await request.form()
+    principal, kind, tenants = await _kind_and_tenants(
+        request, db_session, forms.text(form, "kind")
+    )
     values = forms.values(form)
     errors = FieldErrors()
     by_id = {str(t.id): t for t in tenants}
@@ -381,4 +373,4 @@ async def submit_request_form(
     return response
 
 
-routes = [request_menu, request_form, submit_request_form]
+routes = [request_menu, submit_request_form]

@@ -30,8 +30,8 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
     audit = principal.is_ops_admin or allows(principal, Action.AUDIT_READ)
     if principal.kind == "user" and principal.user_kind == "operator":
         items = [
-            ("/console", gettext("Queue")),
-            ("/console/cases", gettext("Cases")),
+            ("/console", gettext("Overview")),
+            ("/console/cases", gettext("Queue")),
             ("/console/documents", gettext("Documents")),
             ("/console/payroll", gettext("Payroll")),
             ("/console/jobs", gettext("Jobs")),
@@ -39,6 +39,10 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
         ]
         if audit:
             items.append(("/console/audit", gettext("Audit trail")))
+        if allows(principal, Action.CASES_APPROVE):
+            items.insert(2, ("/console/review", gettext("Review")))
+        if principal.is_ops_admin:
+            items.append(("/console/tenants", gettext("Tenants")))
     else:
         items = [
             ("/portal", gettext("Dashboard")),
@@ -51,6 +55,9 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
             items.append(("/portal/sla", gettext("SLA")))
         if audit:
             items.append(("/portal/audit", gettext("Audit trail")))
+        if allows(principal, Action.MEMBERS_MANAGE):
+            items.append(("/portal/members", gettext("Users and roles")))
+    items.append(("/settings", gettext("Settings")))
     return [
         NavLink(href, label, path == href or (href.count("/") > 1 and path.startswith(href)))
         for href, label in items

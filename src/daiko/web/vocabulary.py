@@ -109,3 +109,31 @@ DEADLINE_KINDS = {
     "payroll": N_("Payroll"),
     "sla": N_("SLA"),
 }
+
+# Password policy reasons (codes from daiko.auth.passwords.PolicyCode).
+PASSWORD_POLICY_LABELS = {
+    "too_short": N_("Use at least 12 characters."),
+    "too_long": N_("Use at most 128 characters."),
+    "common_password": N_("This password is too common; choose another."),
+    "repetitive_or_sequential": N_("Avoid repeated or sequential characters."),
+    "contains_email": N_("Do not use your e-mail address in the password."),
+    "contains_name": N_("Do not use your name in the password."),
+    "contains_service_name": N_("Do not use the service's name in the password."),
+}
+
+# Sign-in refusals, shown by their stable problem title (daiko.auth.errors).
+AUTH_ERROR_TITLES = frozenset(
+    {
+        N_("The e-mail address or password is not correct"),
+        N_("The code is not correct"),
+        N_("Your organisation requires sign-in through its identity provider"),
+        N_("Too many failed sign-in attempts"),
+        N_("The request did not come from a Daiko page"),
+        N_("This password reset link is invalid, used or expired"),
+        N_("No second factor is enrolled yet"),
+        N_("A second factor is already enrolled"),
+        N_("Sign-in through the identity provider failed"),
+        N_("The code is wrong, expired or already used."),
+        N_("The code is wrong; check the time on your phone and try again."),
+    }
+)
