@@ -33,8 +33,11 @@ def parse_amount(raw: str) -> int | None:
     if s.isascii() and s.isdigit():  # the common case, no allocation beyond int()
         return int(s)
     t = s.replace(",", "")
-    if t.isascii() and t.isdigit():
-        return int(t)
+    if t.isascii():
+        if t.isdigit():
+            return int(t)
+        if t[0] == "-" and t[1:].isdigit():
+            return -int(t[1:])
     t = s.translate(_FULLWIDTH).translate(_DROP)
     negative = False
     if t.startswith("(") and t.endswith(")"):

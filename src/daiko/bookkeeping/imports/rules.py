@@ -36,12 +36,16 @@ class Rule:
         return fold(self.pattern)
 
 
+MEMO_LIMIT = 100_000
+
+
 class RuleSet:
     """Rules in the order they are tried; `match` returns the first that fits."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         ordered = sorted(rules, key=lambda r: (-r.priority, r.id))
         self._rules = [(r, r.folded) for r in ordered]
+        self._memo: dict[tuple[str, str, bool], Rule | None] = {}
 
     def __bool__(self) -> bool:
         return bool(self._rules)
@@ -49,6 +53,19 @@ class RuleSet:
     def match(self, description: str, counterparty: str, amount: int) -> Rule | None:
         if not self._rules:
             return None
+        # Statements repeat their texts (the same utility, the same customer every
+        # month): remember each answer, bounded.
+        key = (description, counterparty, amount >= 0)
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        if len(self._memo) >= MEMO_LIMIT:
+            self._memo.clear()
+        found = self._memo[key] = self._match(description, counterparty, amount)
+        return found
+
+    def _match(self, description: str, counterparty: str, amount: int) -> Rule | None:
         desc = fold(description)
         party = fold(counterparty)
         for rule, pattern in self._rules:
