@@ -278,15 +278,22 @@ def prefecture_code(value: Any) -> str:
     return found.code
 
 
+def _digits(value: Any, width: int) -> str:
+    """Digits as typed; a number cell (Excel drops leading zeros: 0005 → 5) is re-padded."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**width:
+        return f"{value:0{width}d}"
+    return unicodedata.normalize("NFKC", str(value or "")).strip()
+
+
 def bank_code(value: Any) -> str:
-    digits = unicodedata.normalize("NFKC", str(value or "")).strip()
+    digits = _digits(value, 4)
     if not re.match(r"^\d{4}$", digits):
         _refuse("4 digits (金融機関コード)")
     return digits
 
 
 def branch_code(value: Any) -> str:
-    digits = unicodedata.normalize("NFKC", str(value or "")).strip()
+    digits = _digits(value, 3)
     if not re.match(r"^\d{3}$", digits):
         _refuse("3 digits (支店コード)")
     return digits
@@ -301,7 +308,7 @@ def account_number(value: Any) -> str:
 
 
 def my_number(value: Any) -> str:
-    digits = normalize_my_number(str(value or ""))
+    digits = normalize_my_number(_digits(value, 12))
     if not re.match(r"^\d{12}$", digits):
         _refuse("12 digits")
     if not is_valid_my_number(digits):
