@@ -16,7 +16,6 @@ from typing import Any
 from litestar import Litestar, Request, Router
 from litestar.config.app import AppConfig
 from litestar.di import Provide
-from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
 from litestar.plugins import InitPluginProtocol
@@ -34,6 +33,8 @@ from daiko.config import Settings, get_settings
 from daiko.errors import EXCEPTION_HANDLERS
 from daiko.logging import configure_logging
 from daiko.partners.idempotency import idempotency_middleware
+from daiko.partners.openapi import DaikoOpenAPIConfig
+from daiko.partners.openapi import attach as attach_openapi
 from daiko.partners.ratelimit import ratelimit_middleware
 from daiko.runtime import Runtime
 from daiko.tenancy.scope import NO_TENANTS, TenantScope
@@ -153,7 +154,9 @@ class DaikoPlugin(InitPluginProtocol):
             engine=JinjaTemplateEngine,
             engine_callback=lambda engine: i18n.install(engine.engine),
         )
-        app_config.openapi_config = OpenAPIConfig(
+        # DaikoOpenAPIConfig completes the document (security per route, problem+json
+        # errors, Idempotency-Key, rate-limit headers, webhooks): daiko.partners.openapi.
+        app_config.openapi_config = DaikoOpenAPIConfig(
             title="Daiko API",
             version=daiko.__version__,
             description=(
@@ -196,6 +199,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format, is_dev=settings.is_dev)
     app = Litestar(plugins=[DaikoPlugin(settings)])
+    attach_openapi(app)
     if runtime is not None:
         app.state.runtime = runtime
     return app
