@@ -106,7 +106,7 @@ class PayrollRun(TenantOwned, Timestamps, Base):
         CheckConstraint(_in("status", RUN_STATUSES), name="status"),
         CheckConstraint(r"period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'", name="period_format"),
         CheckConstraint(
-            "status not in ('approved', 'locked') or approved_by is distinct from prepared_by",
+            "status not in ('approved', 'locked') or approved_by <> prepared_by",
             name="four_eyes",
         ),
         # One original run per pay group, kind and pay date; corrections add more.

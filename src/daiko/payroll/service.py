@@ -100,11 +100,11 @@ def check_transition(status: str, verb: str) -> str:
     if verb == "calculate" and status in FINAL:
         raise RunApproved(
             f"the run is {status}: it cannot be recalculated; open a correction run",
-            extra={"status": status},
+            extra={"run_status": status},
         )
     raise RunStateConflict(
         f"cannot {verb} a run that is {status} (only from {', '.join(sorted(sources))})",
-        extra={"status": status, "allowed_from": sorted(sources)},
+        extra={"run_status": status, "allowed_from": sorted(sources)},
     )
 
 
@@ -161,7 +161,7 @@ async def create_run(
         if original.status not in FINAL:
             raise RunStateConflict(
                 f"only an approved run can be corrected; run {original.id} is {original.status}",
-                extra={"status": original.status},
+                extra={"run_status": original.status},
             )
         if (original.kind, original.pay_group, original.pay_date) != (
             data.kind,
@@ -179,7 +179,7 @@ async def create_run(
             raise RunExists(
                 f"run {existing.id} already covers {data.pay_group} {data.kind} pay on "
                 f"{data.pay_date.isoformat()}; correct it with corrects_run_id",
-                extra={"run_id": str(existing.id), "status": existing.status},
+                extra={"run_id": str(existing.id), "run_status": existing.status},
             )
     label = "賞与" if data.kind == "bonus" else "給与"
     group_name = str((groups.get(data.pay_group) or {}).get("name", data.pay_group))
@@ -269,7 +269,7 @@ async def start_calculation(session: AsyncSession, principal: Principal, run: Pa
     if run.status == "calculating" and not await _job_dead(session, run):
         raise RunStateConflict(
             "the run is calculating; wait for its job to finish",
-            extra={"status": run.status, "job_id": str(run.calculate_job_id)},
+            extra={"run_status": run.status, "job_id": str(run.calculate_job_id)},
         )
     if run.status != "calculating":
         check_transition(run.status, "calculate")
@@ -542,7 +542,7 @@ def require_outputs(run: PayrollRun) -> None:
         raise OutputsNotReady(
             f"the run is {run.status}; payslips, ledger and bank file are produced "
             "only after approval",
-            extra={"status": run.status},
+            extra={"run_status": run.status},
         )
 
 

@@ -32,6 +32,7 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
         items = [
             ("/console", gettext("Overview")),
             ("/console/cases", gettext("Queue")),
+            ("/console/employees", gettext("Employees")),
             ("/console/documents", gettext("Documents")),
             ("/console/payroll", gettext("Payroll")),
             ("/console/jobs", gettext("Jobs")),
@@ -47,6 +48,7 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
         items = [
             ("/portal", gettext("Dashboard")),
             ("/portal/cases", gettext("Cases")),
+            ("/portal/employees", gettext("Employees")),
             ("/portal/documents", gettext("Documents")),
             ("/portal/payroll", gettext("Payroll")),
             ("/portal/jobs", gettext("Jobs")),

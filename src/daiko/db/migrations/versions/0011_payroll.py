@@ -142,7 +142,7 @@ def upgrade() -> None:
             name=op.f("ck_payroll_runs_status"),
         ),
         sa.CheckConstraint(
-            "status not in ('approved', 'locked') or approved_by is distinct from prepared_by",
+            "status not in ('approved', 'locked') or approved_by <> prepared_by",
             name=op.f("ck_payroll_runs_four_eyes"),
         ),
         sa.ForeignKeyConstraint(
