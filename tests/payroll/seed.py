@@ -96,7 +96,7 @@ async def seed_run(engine: AsyncEngine, tenant_id: uuid.UUID, status: str = "rev
                 seq=0,
                 employee_code="P9001",
                 employee_name="給与 太郎",
-                **{c: 0 for c in AMOUNT_COLUMNS},
+                **dict.fromkeys(AMOUNT_COLUMNS, 0),
             )
         )
         await conn.execute(
