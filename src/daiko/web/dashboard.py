@@ -28,6 +28,7 @@ from daiko.sla.calendar import BusinessCalendar, japan_government_calendar
 from daiko.sla.models import SlaClock
 from daiko.tenancy.models import Tenant
 from daiko.tenancy.spec import PayrollSpec
+from daiko.web.vocabulary import N_
 
 # Worst first: the state a case shows is its worst open clock's.
 SLA_STATES = ("breached", "warning", "ok", "paused", "not_started")
@@ -92,35 +93,39 @@ def statutory_deadlines(
         if payroll:
             add(
                 dt.date(ny, nm, 10),
-                "Withholding income tax for %(month)s (源泉所得税)",
+                N_("Withholding income tax for %(month)s (源泉所得税)"),
                 month=_ym(y, m),
             )
             add(
                 dt.date(ny, nm, 10),
-                "Resident tax, special collection for %(month)s (住民税)",
+                N_("Resident tax, special collection for %(month)s (住民税)"),
                 month=_ym(y, m),
             )
         if payroll or social:
             add(
                 _last_day(ny, nm),
-                "Social insurance premiums for %(month)s (社会保険料)",
+                N_("Social insurance premiums for %(month)s (社会保険料)"),
                 month=_ym(y, m),
             )
     for year in (today.year, today.year + 1):
         if social:
             add(
-                dt.date(year, 7, 10), "Santei kiso todoke for %(year)s (算定基礎届)", year=str(year)
+                dt.date(year, 7, 10),
+                N_("Santei kiso todoke for %(year)s (算定基礎届)"),
+                year=str(year),
             )
         if payroll:
             add(
                 dt.date(year, 7, 10),
-                "Labour insurance annual declaration for %(year)s (労働保険 年度更新)",
+                N_("Labour insurance annual declaration for %(year)s (労働保険 年度更新)"),
                 year=str(year),
             )
             add(
                 dt.date(year, 1, 31),
-                "Withholding slips and salary payment reports for %(year)s "
-                "(源泉徴収票・給与支払報告書)",
+                N_(
+                    "Withholding slips and salary payment reports for %(year)s "
+                    "(源泉徴収票・給与支払報告書)"
+                ),
                 year=str(year - 1),
             )
     return sorted(out, key=lambda d: (d.day, d.label))
@@ -149,7 +154,7 @@ def payroll_deadlines(
                 Deadline(
                     cutoff,
                     "payroll",
-                    "Payroll cut-off for %(group)s (payday %(payday)s)",
+                    N_("Payroll cut-off for %(group)s (payday %(payday)s)"),
                     tenant_id,
                     {"group": group.name, "payday": pay.isoformat()},
                 )
