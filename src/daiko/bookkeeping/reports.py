@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -542,3 +543,66 @@ TAX_HEADER = ("税区分", "税率", "税抜金額", "消費税額", "控除対�
 
 def tax_table(rows: Sequence[TaxSummaryRow]) -> list[list[Any]]:
     return [[r.label, f"{r.rate}%", r.net, r.tax, r.deductible_tax, r.lines] for r in rows]
+
+
+# --- server-side SVG chart ------------------------------------------------------------
+
+CHART_W, CHART_H = 640, 240
+C_TOP, C_BOTTOM, C_LEFT, C_RIGHT = 16, 40, 64, 12
+REVENUE_COLOUR, EXPENSE_COLOUR = "#7fb3e6", "#f4b4ae"
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    x: int
+    y: int
+    width: int
+    height: int
+    colour: str
+    value: str  # the figure as text (the chart's title lists it too)
+
+
+@dataclass(frozen=True)
+class ChartMonth:
+    label: str
+    label_x: int
+    bars: list[ChartBar]
+
+
+@dataclass(frozen=True)
+class MonthChart:
+    width: int
+    height: int
+    baseline: int
+    months: list[ChartMonth]
+    gridlines: list[tuple[int, str]]  # (y, label in 万円)
+
+
+def _man(yen: int) -> str:
+    """Yen as 万円 with one decimal (the usual unit of small-company charts)."""
+    return f"{Decimal(yen) / 10_000:,.1f}"
+
+
+def month_chart(figures: Sequence[MonthFigures]) -> MonthChart:
+    """Revenue and expenses per month as paired bars on one scale (negative figures, e.g.
+    a month of refunds, draw as zero; the table beside the chart has the exact values)."""
+    top = max([max(f.revenue, f.expenses, 0) for f in figures] + [1])
+    step = 10 ** max(len(str(top)) - 1, 0)
+    scale = -(-top // step) * step  # round the axis up to a leading digit
+    plot_h = CHART_H - C_TOP - C_BOTTOM
+    plot_w = CHART_W - C_LEFT - C_RIGHT
+    slot = plot_w // max(len(figures), 1)
+    width = max(slot * 35 // 100, 3)
+    base = C_TOP + plot_h
+    months: list[ChartMonth] = []
+    for i, f in enumerate(figures):
+        x0 = C_LEFT + i * slot + (slot - 2 * width) // 2
+        bars = []
+        for k, (value, colour) in enumerate(
+            ((f.revenue, REVENUE_COLOUR), (f.expenses, EXPENSE_COLOUR))
+        ):
+            h = plot_h * max(value, 0) // scale
+            bars.append(ChartBar(x0 + k * width, base - h, width, h, colour, f"{value:,}"))
+        months.append(ChartMonth(f.month[2:], x0 + width, bars))
+    grid = [(base - plot_h * k // 4, _man(scale * k // 4)) for k in range(5)]
+    return MonthChart(CHART_W, CHART_H, base, months, grid)

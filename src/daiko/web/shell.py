@@ -38,6 +38,8 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
             ("/console/jobs", gettext("Jobs")),
             ("/console/sla", gettext("SLA")),
         ]
+        if allows(principal, Action.BOOKKEEPING_WRITE):
+            items.insert(4, ("/console/bookkeeping", gettext("Bookkeeping")))
         if audit:
             items.append(("/console/audit", gettext("Audit trail")))
         if allows(principal, Action.CASES_APPROVE):
@@ -53,6 +55,8 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
             ("/portal/payroll", gettext("Payroll")),
             ("/portal/jobs", gettext("Jobs")),
         ]
+        if allows(principal, Action.BOOKKEEPING_READ):
+            items.insert(4, ("/portal/bookkeeping", gettext("Bookkeeping")))
         if allows(principal, Action.SLA_READ):
             items.append(("/portal/sla", gettext("SLA")))
         if audit:
