@@ -40,6 +40,7 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
         ]
         if allows(principal, Action.BOOKKEEPING_WRITE):
             items.insert(4, ("/console/bookkeeping", gettext("Bookkeeping")))
+            items.insert(5, ("/console/bookkeeping/imports", gettext("Statements")))
         if audit:
             items.append(("/console/audit", gettext("Audit trail")))
         if allows(principal, Action.CASES_APPROVE):
@@ -57,6 +58,7 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
         ]
         if allows(principal, Action.BOOKKEEPING_READ):
             items.insert(4, ("/portal/bookkeeping", gettext("Bookkeeping")))
+            items.insert(5, ("/portal/bookkeeping/imports", gettext("Statements")))
         if allows(principal, Action.SLA_READ):
             items.append(("/portal/sla", gettext("SLA")))
         if audit:
