@@ -510,3 +510,75 @@ async def test_job_kind_progress_in_the_jobs_table(
             "matched": 0,
             "posted": 0,
         }
+
+
+async def test_a_learned_rule_books_the_rest_of_the_queue(
+    world: World, as_user: As, runtime: Runtime
+) -> None:
+    op = await as_user(world.operator)
+    rows = "".join(
+        f'"2026/4/{d}","振込","ﾔﾏﾄｳﾝﾕ","1,{d}00","","1","","",""\r\n' for d in (10, 11, 12)
+    )
+    data = MUFG.split("\r\n")[0] + "\r\n" + rows + '"2026/4/13","振込","ﾍﾞﾂ","5","","1","","",""\r\n'
+    _, body = await upload(op, data.encode("cp932"))
+    r = await op.post(f"/api/v1/bookkeeping/imports/{body['batch']['id']}/confirm", json={})  # type: ignore[index]
+    await run_job(runtime, world.tenant_a.id, uuid.UUID(r.json()["job_id"]))
+    queue = (await op.get("/api/v1/bookkeeping/unmatched")).json()["items"]
+    assert len(queue) == 4
+    r = await op.post(
+        f"/api/v1/bookkeeping/unmatched/{queue[0]['id']}/categorise",
+        json={"account_code": "6175", "tax_category": "taxable_purchase_10", "learn": True},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["also_booked"] == 2
+    queue = (await op.get("/api/v1/bookkeeping/unmatched")).json()["items"]
+    assert [x["counterparty"] for x in queue] == ["ﾍﾞﾂ"]
+    rule = (await op.get(f"/api/v1/bookkeeping/rules/{r.json()['rule_id']}")).json()
+    assert rule["hit_count"] == 3
+
+    r = await op.post(
+        "/api/v1/bookkeeping/rules",
+        json={"pattern": "ﾍﾞﾂ", "account_code": "6173", "tax_category": "taxable_purchase_10"},
+    )
+    assert r.status_code == 201
+    r = await op.post("/api/v1/bookkeeping/unmatched/apply-rules", json={})
+    assert r.json() == {"booked": 1}
+    assert (await op.get("/api/v1/bookkeeping/unmatched")).json()["items"] == []
+
+
+async def test_card_statement_books_charges_against_the_card_liability(
+    world: World, as_user: As, runtime: Runtime, scoped: Scoped
+) -> None:
+    from tests.bookkeeping_imports.test_parsers import VIEW_CARD
+
+    op = await as_user(world.operator)
+    r = await op.post(
+        "/api/v1/bookkeeping/rules",
+        json={"pattern": "年会費", "account_code": "6190", "tax_category": "taxable_purchase_10"},
+    )
+    assert r.status_code == 201
+    status, body = await upload(
+        op, VIEW_CARD.encode("cp932"), layout="view_card", account_code="2140"
+    )
+    assert status == 201, body
+    assert body["batch"]["kind"] == "card"  # type: ignore[index]
+    r = await op.post(f"/api/v1/bookkeeping/imports/{body['batch']['id']}/confirm", json={})  # type: ignore[index]
+    await run_job(runtime, world.tenant_a.id, uuid.UUID(r.json()["job_id"]))
+    async with scoped(world.tenant_a.id) as s:
+        line = (
+            await s.execute(select(StatementLine).where(StatementLine.amount == -524))
+        ).scalar_one()
+        assert line.status == "posted"
+        rows = (
+            await s.execute(
+                text(
+                    "select a.code, l.debit, l.credit from journal_lines l join accounts a"
+                    " on a.tenant_id = l.tenant_id and a.id = l.account_id"
+                    " where l.entry_id = :e order by a.code"
+                ),
+                {"e": line.journal_entry_id},
+            )
+        ).all()
+        by_code = {code: (d, c) for code, d, c in rows}
+        assert by_code["2140"] == (0, 524)
+        assert sum(d for d, _ in by_code.values()) == sum(c for _, c in by_code.values()) == 524

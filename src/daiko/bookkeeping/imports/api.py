@@ -42,6 +42,8 @@ from daiko.bookkeeping.imports.models import (
     StatementLine,
 )
 from daiko.bookkeeping.imports.schemas import (
+    ApplyRulesIn,
+    ApplyRulesOut,
     BatchDetail,
     BatchOut,
     BatchPage,
@@ -284,6 +286,7 @@ async def categorise_line(
         journal_entry_id=done.entry_id,
         rule_id=done.rule.id if done.rule else None,
         suggested_rule=SuggestedRule(field_, pattern, direction),
+        also_booked=done.also_booked,
     )
 
 
@@ -452,6 +455,18 @@ class BookkeepingImportController(Controller):
         principal = require_principal(request)
         line = await load_line(db_session, principal, line_id)
         return await categorise_line(db_session, principal, line, data)
+
+    @post("/unmatched/apply-rules", opt=WRITE, status_code=HTTP_200_OK)
+    async def apply_rules(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, data: ApplyRulesIn
+    ) -> ApplyRulesOut:
+        """Book the queued lines the tenant's current rules match (after adding rules)."""
+        principal = require_principal(request)
+        tenant_id = target_tenant(principal, data.tenant_id, Action.BOOKKEEPING_WRITE)
+        booked = await service.apply_rules_to_queue(
+            db_session, tenant_id, created_by=principal.user_id
+        )
+        return ApplyRulesOut(booked=booked)
 
     @post("/unmatched/{line_id:uuid}/ignore", opt=WRITE, status_code=HTTP_200_OK)
     async def ignore(

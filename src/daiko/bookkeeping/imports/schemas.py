@@ -185,6 +185,15 @@ class CategoriseOut(msgspec.Struct):
     journal_entry_id: uuid.UUID
     rule_id: uuid.UUID | None
     suggested_rule: SuggestedRule
+    also_booked: int = 0  # other queued lines the learned rule booked at once
+
+
+class ApplyRulesIn(msgspec.Struct, forbid_unknown_fields=True):
+    tenant_id: uuid.UUID | None = None
+
+
+class ApplyRulesOut(msgspec.Struct):
+    booked: int
 
 
 class RuleOut(msgspec.Struct):

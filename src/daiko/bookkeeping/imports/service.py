@@ -577,6 +577,55 @@ class Categorised:
     entry_id: uuid.UUID
     rule: CategorisationRule | None
     suggestion: tuple[str, str, str]  # match_field, pattern, direction
+    also_booked: int = 0  # other queued lines the learned rule booked
+
+
+QUEUE_SWEEP = 5_000
+
+
+async def apply_rules_to_queue(
+    session: AsyncSession, tenant_id: uuid.UUID, *, created_by: uuid.UUID | None
+) -> int:
+    """Book the tenant's queued lines that the current rules match (oldest first, at most
+    `QUEUE_SWEEP` per call); the rest stay queued. Returns how many were booked."""
+    rules = RuleSet(await repo.active_rules(session, tenant_id))
+    if not rules:
+        return 0
+    lines = await repo.list_lines(
+        session, tenant_id=tenant_id, status="unmatched", batch_id=None, after=None,
+        limit=QUEUE_SWEEP,
+    )  # fmt: skip
+    batches: dict[uuid.UUID, ImportBatch] = {}
+    hits: dict[uuid.UUID, int] = {}
+    booked = 0
+    for line in lines:
+        rule = rules.match(line.description, line.counterparty, line.amount)
+        if rule is None:
+            continue
+        batch = batches.get(line.batch_id)
+        if batch is None:
+            found = await repo.get_batch(session, line.batch_id, errors=False)
+            assert found is not None
+            batch = batches[line.batch_id] = found
+        try:
+            async with session.begin_nested():
+                await post_line(
+                    session,
+                    batch,
+                    line,
+                    account_code=rule.account_code,
+                    tax_category=rule.tax_category,
+                    created_by=created_by,
+                )
+                line.rule_id = rule.id
+        except DaikoError:
+            await session.refresh(line)
+            continue
+        hits[rule.id] = hits.get(rule.id, 0) + 1
+        booked += 1
+    await repo.count_hits(session, tenant_id, hits)
+    await session.flush()
+    return booked
 
 
 async def categorise(
@@ -627,6 +676,8 @@ async def categorise(
         rule.last_hit_at = datetime.now(UTC)
         line.rule_id = rule.id
         await session.flush()
+        also = await apply_rules_to_queue(session, line.tenant_id, created_by=created_by)
+        return Categorised(entry_id, rule, suggestion, also)
     return Categorised(entry_id, rule, suggestion)
 
 
