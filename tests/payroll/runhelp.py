@@ -200,3 +200,8 @@ def writer(
 async def rows(owner: AsyncEngine, sql: str, **params: Any) -> list[dict[str, Any]]:
     async with owner.connect() as conn:
         return [dict(r) for r in (await conn.execute(text(sql), params)).mappings().all()]
+
+
+async def execute(owner: AsyncEngine, sql: str, **params: Any) -> None:
+    async with owner.begin() as conn:
+        await conn.execute(text(sql), params)
