@@ -14,6 +14,7 @@ and version), so e-Gov sees one application.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import uuid
@@ -325,7 +326,7 @@ class Filing:
 
         if kind == "santei":
             year = item.effective_month.year
-            return datafile.SanteiRecord(
+            record = datafile.SanteiRecord(
                 person=person,
                 applied_on=item.effective_month,
                 old_health=item.current_health,
@@ -337,6 +338,11 @@ class Filing:
                 kind="part_time" if employee.employment_type == "part_time" else "ordinary",
                 mid_month_hire=any(m.get("excluded") == "mid-month hire" for m in item.months),
             )
+            # The file's 総計/平均 follow the payment-base-day rule; a month excluded for
+            # another reason (mid-month hire) goes in as the 修正平均額.
+            if item.average is not None and item.average != record.average():
+                record = dataclasses.replace(record, adjusted_average=item.average)
+            return record
         first = _add_months(item.effective_month, -3)
         up = (item.new_health or 0) >= (item.current_health or 0)
         return datafile.MonthlyChangeRecord(
