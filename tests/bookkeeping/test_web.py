@@ -163,3 +163,54 @@ async def test_console_close_month_and_accounts(
             )
         ).one()
     assert tuple(row) == ("教育研修費", False)  # the unticked box deactivates
+
+
+async def test_link_evidence_and_audit_trail(
+    signed: Make, world: World, ledger: Ledger, owner_engine: AsyncEngine
+) -> None:
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from daiko.documents.models import Document
+    from daiko.ids import new_id
+
+    doc_id = new_id()
+    async with owner_engine.begin() as conn:
+        await conn.execute(
+            insert(Document).values(
+                tenant_id=world.tenant_a.id,
+                id=doc_id,
+                title="家賃請求書 5月",
+                classification="receipt",
+                transaction_date=dt.date(2026, 5, 20),
+                amount=220_000,
+                counterparty="大家不動産",
+                retention_class="bookkeeping_evidence",
+                retention_base_date=dt.date(2026, 5, 20),
+            )
+        )
+    c, csrf = await signed(world.operator)
+    rent = ledger.entry_ids[6]
+    r = await c.get(f"/bookkeeping/entries/{rent}")
+    assert f'value="{doc_id}"' in r.text
+    r = await c.post(
+        f"/console/bookkeeping/entries/{rent}/documents",
+        data={"csrf_token": csrf, "document_id": str(doc_id)},
+    )
+    assert r.status_code == 303
+    r = await c.get(f"/bookkeeping/entries/{rent}")
+    assert "家賃請求書 5月" in r.text and "大家不動産" in r.text and "220,000" in r.text
+    r = await c.post(f"/console/bookkeeping/entries/{rent}/reverse", data={"csrf_token": csrf})
+    assert r.status_code == 303
+    async with owner_engine.connect() as conn:
+        actions = (
+            await conn.execute(
+                text(
+                    "select action, resource_id from audit_events where tenant_id = :t"
+                    " and action like 'journal_entry.%' order by seq"
+                ),
+                {"t": world.tenant_a.id},
+            )
+        ).all()
+    assert [tuple(a) for a in actions] == [("journal_entry.reversed", str(rent))]

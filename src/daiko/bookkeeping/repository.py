@@ -337,3 +337,19 @@ async def unlink_document(
         )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def evidence_candidates(
+    session: AsyncSession, tenant_id: uuid.UUID, near: date, limit: int = 50
+) -> Sequence[Document]:
+    """Documents to offer as evidence: those dated nearest the entry first (電帳法 search
+    fields: transaction date, amount, counterparty)."""
+    stmt = (
+        select(Document)
+        .where(Document.tenant_id == tenant_id, Document.deleted_at.is_(None))
+        .order_by(
+            func.abs(func.coalesce(Document.transaction_date, near) - near), Document.id.desc()
+        )
+        .limit(limit)
+    )
+    return (await session.execute(stmt)).scalars().all()

@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from daiko.audit.service import record
 from daiko.auth.policy import Action, allows, authorize, require_principal
 from daiko.auth.principal import Principal
 from daiko.bookkeeping import accounts as chart
@@ -96,6 +97,26 @@ async def _attempt(
     else:
         flash(request, response, "success", message)
     return response
+
+
+async def _audit(
+    session: AsyncSession,
+    principal: Principal,
+    tenant_id: uuid.UUID,
+    action: str,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    details: dict[str, Any],
+) -> None:
+    await record(
+        session,
+        tenant_id=tenant_id,
+        actor=principal,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        details=details,
+    )
 
 
 def _text(form: Any, name: str) -> str:
@@ -249,6 +270,12 @@ async def entry_page(
     departments = {d.id: d for d in await repo.list_departments(db_session, entry.tenant_id)}
     parties = {c.id: c for c in await repo.list_counterparties(db_session, entry.tenant_id)}
     reversal = await repo.reversal_of(db_session, entry)
+    can_write = allows(principal, W, entry.tenant_id)
+    candidates = (
+        await repo.evidence_candidates(db_session, entry.tenant_id, entry.entry_date)
+        if can_write
+        else []
+    )
     return render(
         request,
         "bookkeeping/entry.html",
@@ -260,7 +287,8 @@ async def entry_page(
             "parties": parties,
             "documents": await repo.documents_of(db_session, entry),
             "reversal": reversal,
-            "can_write": allows(principal, W, entry.tenant_id),
+            "can_write": can_write,
+            "candidates": candidates,
             "tax_labels": {c.code: c.label for c in tax.CATEGORIES},
             "display_name": display_name,
             "total_debit": sum(x.debit for x in lines),
@@ -356,6 +384,10 @@ async def close_period_page(
 
     async def change() -> str:
         closed = await periods.close_period(db_session, period_id, closed_by=principal.user_id)
+        await _audit(
+            db_session, principal, closed.tenant_id, "accounting_period.closed",
+            "accounting_period", closed.id, {"month": f"{closed.start_date:%Y-%m}"},
+        )  # fmt: skip
         return gettext("%(month)s is closed.", month=f"{closed.start_date:%Y-%m}")
 
     return await _attempt(request, db_session, response, change)
@@ -562,6 +594,11 @@ async def _save_entry(
             status_code=422,
         )
     done = saved[0]
+    if done.status == "posted":
+        await _audit(
+            db_session, principal, done.tenant_id, "journal_entry.posted", "journal_entry",
+            done.id, {"number": done.number},
+        )  # fmt: skip
     response = Redirect(f"/bookkeeping/entries/{done.id}", status_code=303)
     flash(
         request,
@@ -615,6 +652,10 @@ async def post_entry_page(
 
     async def change() -> str:
         done = await journal.post_entry(db_session, entry.id, posted_by=principal.user_id)
+        await _audit(
+            db_session, principal, done.tenant_id, "journal_entry.posted", "journal_entry",
+            done.id, {"number": done.number},
+        )  # fmt: skip
         return gettext("Entry %(number)s is posted.", number=done.number)
 
     return await _attempt(request, db_session, response, change)
@@ -644,6 +685,10 @@ async def reverse_entry_page(
             created_by=principal.user_id,
         )
         made.append(rev)
+        await _audit(
+            db_session, principal, rev.tenant_id, "journal_entry.reversed", "journal_entry",
+            entry.id, {"number": entry.number, "reversal": rev.number},
+        )  # fmt: skip
         return gettext("Reversing entry %(number)s is posted.", number=rev.number)
 
     response = await _attempt(request, db_session, response, change)
@@ -652,6 +697,31 @@ async def reverse_entry_page(
         moved.cookies.extend(response.cookies)
         return moved
     return response
+
+
+@post(
+    "/console/bookkeeping/entries/{entry_id:uuid}/documents",
+    include_in_schema=False,
+    opt={"action": W, "page": True},
+)
+async def link_document_page(
+    request: Request[Any, Any, Any], db_session: AsyncSession, entry_id: uuid.UUID
+) -> Redirect:
+    """Link a document of the tenant to the entry as its evidence (証憑)."""
+    principal = require_principal(request)
+    entry = await _entry_or_404(db_session, principal, entry_id, W)
+    form = await request.form()
+    response = Redirect(f"/bookkeeping/entries/{entry.id}", status_code=303)
+
+    async def change() -> str:
+        try:
+            document_id = uuid.UUID(_text(form, "document_id"))
+        except ValueError:
+            raise InvalidInput.field("document_id", "choose a document") from None
+        await journal.add_document(db_session, entry.id, document_id, created_by=principal.user_id)
+        return gettext("The document is linked as evidence.")
+
+    return await _attempt(request, db_session, response, change)
 
 
 @post(
@@ -729,6 +799,10 @@ async def create_account_page(
             section=_text(form, "section"),
             default_tax_category=_text(form, "tax") or "out_of_scope",
         )
+        await _audit(
+            db_session, principal, tenant.id, "account.created", "account", account.id,
+            {"code": account.code},
+        )  # fmt: skip
         return gettext("Account %(code)s is added.", code=account.code)
 
     return await _attempt(request, db_session, response, change)
@@ -758,16 +832,17 @@ async def update_account_page(
         name = _text(form, "name")
         if not name or len(name) > 100:
             raise InvalidInput.field("name", "1 to 100 characters")
-        await chart.update_account(
-            db_session,
-            account,
-            {
-                "name": name,
-                "sub_name": _text(form, "sub_name")[:100] or None,
-                "default_tax_category": _text(form, "tax") or account.default_tax_category,
-                "active": _text(form, "active") == "on",
-            },
-        )
+        changes = {
+            "name": name,
+            "sub_name": _text(form, "sub_name")[:100] or None,
+            "default_tax_category": _text(form, "tax") or account.default_tax_category,
+            "active": _text(form, "active") == "on",
+        }
+        await chart.update_account(db_session, account, changes)
+        await _audit(
+            db_session, principal, account.tenant_id, "account.updated", "account", account.id,
+            changes,
+        )  # fmt: skip
         return gettext("Account %(code)s is saved.", code=account.code)
 
     return await _attempt(request, db_session, response, change)
@@ -788,6 +863,7 @@ routes = [
     post_entry_page,
     reverse_entry_page,
     delete_entry_page,
+    link_document_page,
     accounts_page,
     create_account_page,
     update_account_page,
