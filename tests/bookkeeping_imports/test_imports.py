@@ -582,3 +582,39 @@ async def test_card_statement_books_charges_against_the_card_liability(
         by_code = {code: (d, c) for code, d, c in rows}
         assert by_code["2140"] == (0, 524)
         assert sum(d for d, _ in by_code.values()) == sum(c for _, c in by_code.values()) == 524
+
+
+async def test_the_same_file_is_not_imported_twice(
+    world: World, as_user: As, runtime: Runtime
+) -> None:
+    op = await as_user(world.operator)
+    clean = "\r\n".join(line for i, line in enumerate(MUFG.split("\r\n")) if i not in (2, 4))
+    _, first = await upload(op, clean.encode("cp932"))
+    r = await op.post(f"/api/v1/bookkeeping/imports/{first['batch']['id']}/confirm", json={})  # type: ignore[index]
+    assert r.status_code == 202
+    _, second = await upload(op, clean.encode("cp932"))
+    r = await op.post(f"/api/v1/bookkeeping/imports/{second['batch']['id']}/confirm", json={})  # type: ignore[index]
+    assert r.status_code == 409
+    assert r.json()["code"] == "duplicate_file"
+    assert r.json()["import_id"] == first["batch"]["id"]  # type: ignore[index]
+    # Into another account it is another statement.
+    _, third = await upload(op, clean.encode("cp932"), account_code="1120")
+    r = await op.post(f"/api/v1/bookkeeping/imports/{third['batch']['id']}/confirm", json={})  # type: ignore[index]
+    assert r.status_code == 202
+
+
+async def test_demo_is_idempotent(world: World, runtime: Runtime, scoped: Scoped) -> None:
+    from daiko.bookkeeping.imports import demo
+
+    await demo.load(runtime.db)
+    await demo.load(runtime.db)
+    async with scoped(world.tenant_a.id) as s:
+        statuses = (
+            await s.execute(
+                select(StatementLine.status, func.count())
+                .where(StatementLine.tenant_id == world.tenant_a.id)
+                .group_by(StatementLine.status)
+                .order_by(StatementLine.status)
+            )
+        ).all()
+        assert [tuple(x) for x in statuses] == [("posted", 3), ("unmatched", 4)]

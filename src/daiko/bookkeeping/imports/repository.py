@@ -63,6 +63,30 @@ async def file_content(session: AsyncSession, batch: ImportBatch) -> bytes:
     return content or b""
 
 
+async def imported_twin(session: AsyncSession, batch: ImportBatch) -> uuid.UUID | None:
+    """Another import of byte-for-byte the same file into the same account, confirmed or
+    done (a statement downloaded twice must not be booked twice)."""
+    mine = select(ImportFile.sha256).where(
+        ImportFile.tenant_id == batch.tenant_id, ImportFile.id == batch.id
+    )
+    found = await session.scalar(
+        select(ImportBatch.id)
+        .join(
+            ImportFile,
+            (ImportFile.tenant_id == ImportBatch.tenant_id) & (ImportFile.id == ImportBatch.id),
+        )
+        .where(
+            ImportBatch.tenant_id == batch.tenant_id,
+            ImportBatch.id != batch.id,
+            ImportBatch.account_code == batch.account_code,
+            ImportBatch.status.in_(("queued", "importing", "imported")),
+            ImportFile.sha256 == mine.scalar_subquery(),
+        )
+        .limit(1)
+    )
+    return found
+
+
 async def account_codes(session: AsyncSession, tenant_id: uuid.UUID) -> set[str]:
     rows = await session.execute(
         select(Account.code).where(Account.tenant_id == tenant_id, Account.active.is_(True))

@@ -49,6 +49,9 @@ from daiko.jobs.kinds import JobKind
 from daiko.jobs.models import Job
 
 PREVIEW_ROWS = 50
+# Every bad row is counted; the first 100,000 are kept with line, column and reason (a
+# file with more is in the wrong layout, and the first ones say so).
+MAX_STORED_ERRORS = 100_000
 COPY_BATCH = 20_000
 SOURCE_KINDS: dict[str, str] = {
     "bank": "bank_statement",
@@ -200,7 +203,7 @@ async def create_batch(
         status="invalid" if result.errors else "previewed",
         line_count=result.line_count,
         error_count=len(result.errors),
-        errors=[e.as_dict() for e in result.errors],
+        errors=[e.as_dict() for e in result.errors[:MAX_STORED_ERRORS]],
         created_by=created_by,
     )
     session.add(batch)
@@ -233,6 +236,12 @@ async def confirm(
             f"the file has {batch.error_count} bad row(s): correct the file, or confirm "
             "with skip_invalid to import only the good rows",
             extra={"code": "rows_invalid", "error_count": batch.error_count},
+        )
+    duplicate = await repo.imported_twin(session, batch)
+    if duplicate is not None:
+        raise Conflict(
+            f"the same file was imported into {batch.account_code} already (import {duplicate})",
+            extra={"code": "duplicate_file", "import_id": str(duplicate)},
         )
     job = await jobs.enqueue(
         session,
