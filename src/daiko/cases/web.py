@@ -36,6 +36,7 @@ from daiko.documents.models import Document
 from daiko.errors import DaikoError, Forbidden, InvalidInput, NotFound
 from daiko.runtime import Runtime
 from daiko.tenancy.models import OperatorAssignment, Tenant, User
+from daiko.web import dashboard
 from daiko.web.flash import flash
 from daiko.web.i18n import gettext
 from daiko.web.shell import render
@@ -434,6 +435,8 @@ async def console_cases(
                 "sla": sla or "",
             },
             "sla_states": [(s, gettext(SLA_STATE_LABELS[s])) for s in SLA_FILTER_STATES],
+            "sla_of": await dashboard.sla_states(db_session, [c.id for c in rows]),
+            "sla_label": lambda s: gettext(SLA_STATE_LABELS[s]) if s in SLA_STATE_LABELS else "",
             "countdown": _countdown_texts(),
             "next_after": next_after,
             "type_label": type_label,

@@ -529,6 +529,8 @@ async def onboard_tenant(
     admin_name = forms.required(errors, form, "admin_name", max_length=100)
     picked = forms.many(form, "operators")
     lead = forms.text(form, "lead")
+    if lead and lead not in picked:
+        picked.append(lead)  # the lead serves the company too
     if slug and not errors.get("slug") and await repo.tenant_by_slug(db_session, slug):
         errors.add("slug", gettext("This slug is taken."))
     taken = number and not errors.get("corporate_number")

@@ -328,3 +328,11 @@ async def tenant_overview(
     for tenant_id, status, n in clocks:
         out[tenant_id][status] = n
     return out
+
+
+async def sla_states(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str | None]:
+    """Each case's SLA state: its worst open clock (None without open clocks)."""
+    clocks = await _open_clocks(session, case_ids)
+    return {c: worst_state(k.status for k in clocks.get(c, [])) for c in case_ids}
