@@ -176,3 +176,32 @@ async def test_posted_entry_is_immutable_and_reversed(
     with pytest.raises(Conflict):
         async with runtime.db.session(scope_of_tenant(tid)) as s:
             await journal.reverse_entry(s, entry_id, entry_date=None, created_by=None)
+
+
+async def test_posted_entry_cannot_move_to_another_tenant(
+    runtime: Runtime, world: World, owner_engine: AsyncEngine
+) -> None:
+    """The guards leave a tenant change to RLS; even the owner (no RLS) hits the foreign keys."""
+    tid = world.tenant_a.id
+    async with runtime.db.session(scope_of_tenant(tid)) as s:
+        entry_id = await journal.record_entry(
+            s,
+            tenant_id=tid,
+            entry_date=date(2026, 4, 25),
+            description="4月分給与",
+            lines=payroll_lines(),
+            source_kind="payroll",
+            source_id=None,
+            created_by=None,
+        )
+    for sql in (
+        "update journal_entries set tenant_id = :b where id = :e",
+        "update journal_lines set tenant_id = :b where entry_id = :e",
+    ):
+
+        async def move(statement: str = sql) -> None:
+            async with owner_engine.begin() as conn:
+                await conn.execute(text(statement), {"e": entry_id, "b": world.tenant_b.id})
+
+        with pytest.raises(DBAPIError, match="foreign key"):
+            await move()

@@ -83,6 +83,9 @@ TRIGGER_SQL = [
             return old;
         end if;
         if tg_op = 'UPDATE' then
+            if new.tenant_id is distinct from old.tenant_id then
+                return new;  -- moving rows between tenants: RLS and foreign keys refuse it
+            end if;
             if old.status = 'posted' then
                 raise exception 'journal entry % is posted and cannot change', old.number
                     using errcode = 'BK001';
@@ -110,6 +113,9 @@ TRIGGER_SQL = [
     begin
         if tg_op = 'DELETE' and bk_purging(old.tenant_id) then
             return old;
+        end if;
+        if tg_op = 'UPDATE' and new.tenant_id is distinct from old.tenant_id then
+            return new;  -- moving rows between tenants: RLS and foreign keys refuse it
         end if;
         for r in
             select old.tenant_id as tenant_id, old.entry_id as entry_id where tg_op <> 'INSERT'
