@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from daiko.bookkeeping.imports import service
+from daiko.bookkeeping.imports.models import ImportBatch
 from daiko.db.engine import SET_SCOPE
 from daiko.jobs.handlers import Handler
 from daiko.jobs.kinds import JobKind
@@ -40,9 +41,26 @@ async def _report(engine: AsyncEngine, job: Job, done: int, total: int) -> None:
         )
 
 
+async def _mark_importing(engine: AsyncEngine, job: Job, batch_id: uuid.UUID) -> None:
+    """Show the batch as importing while the job's own transaction is still open."""
+    async with AsyncSession(engine) as side, side.begin():
+        await side.execute(SET_SCOPE, {"ids": scope_of_tenant(job.tenant_id).setting()})
+        await side.execute(
+            update(ImportBatch)
+            .where(
+                ImportBatch.tenant_id == job.tenant_id,
+                ImportBatch.id == batch_id,
+                ImportBatch.status == "queued",
+            )
+            .values(status="importing")
+        )
+
+
 async def run_bookkeeping_import(session: AsyncSession, job: Job) -> dict[str, Any] | None:
     payload = msgspec.convert(job.payload, BookkeepingImportPayload)
     engine = session.bind
+    if isinstance(engine, AsyncEngine):
+        await _mark_importing(engine, job, payload.batch_id)
 
     async def progress(done: int, total: int) -> None:
         if isinstance(engine, AsyncEngine):
