@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.social_insurance.models import (
@@ -58,7 +58,7 @@ async def list_procedures(
         conds.append(SiProcedure.status == f.status)
     if after is not None:
         conds.append(SiProcedure.id > after)
-    stmt = select(SiProcedure).where(and_(*conds)).order_by(SiProcedure.id).limit(limit)
+    stmt = select(SiProcedure).where(and_(true(), *conds)).order_by(SiProcedure.id).limit(limit)
     return (await session.execute(stmt)).scalars().all()
 
 
@@ -164,7 +164,7 @@ async def list_reviews(
         conds.append(SiReview.kind == kind)
     if after is not None:
         conds.append(SiReview.id > after)
-    stmt = select(SiReview).where(and_(*conds)).order_by(SiReview.id).limit(limit)
+    stmt = select(SiReview).where(and_(true(), *conds)).order_by(SiReview.id).limit(limit)
     return (await session.execute(stmt)).scalars().all()
 
 

@@ -393,6 +393,7 @@ async def record_status(
     返戻 needs the reason and the official reply as a document of the tenant."""
     if to not in RECORDABLE:
         raise InvalidInput.field("status", f"one of {', '.join(RECORDABLE)}")
+    check_move(procedure.status, to)
     if to == "returned":
         if not (note or "").strip():
             raise InvalidInput.field("note", "say why the office returned it")

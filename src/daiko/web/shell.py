@@ -35,6 +35,7 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
             ("/console/employees", gettext("Employees")),
             ("/console/documents", gettext("Documents")),
             ("/console/payroll", gettext("Payroll")),
+            ("/console/social-insurance", gettext("Social insurance")),
             ("/console/jobs", gettext("Jobs")),
             ("/console/sla", gettext("SLA")),
         ]
@@ -59,6 +60,8 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
         if allows(principal, Action.BOOKKEEPING_READ):
             items.insert(4, ("/portal/bookkeeping", gettext("Bookkeeping")))
             items.insert(5, ("/portal/bookkeeping/imports", gettext("Statements")))
+        if allows(principal, Action.SOCIAL_INSURANCE_READ):
+            items.append(("/portal/social-insurance", gettext("Social insurance")))
         if allows(principal, Action.SLA_READ):
             items.append(("/portal/sla", gettext("SLA")))
         if audit:
