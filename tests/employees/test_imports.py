@@ -155,8 +155,8 @@ async def test_xlsx_problems_by_sheet_row(
             "太郎",
             "ヤマダ",
             "タロウ",
-            dt.datetime(1985, 6, 15),
-            dt.datetime(2020, 4, 1),
+            dt.date(1985, 6, 15),
+            dt.date(2020, 4, 1),
             300000,
             13,
             5,
@@ -173,7 +173,7 @@ async def test_xlsx_problems_by_sheet_row(
             "ｻﾄｳ",
             "ハナコ",
             "1990-02-30",
-            dt.datetime(2021, 4, 1),
+            dt.date(2021, 4, 1),
             280000,
             48,
             None,
@@ -188,8 +188,8 @@ async def test_xlsx_problems_by_sheet_row(
             "一郎",
             "スズキ",
             "イチロウ",
-            dt.datetime(1988, 1, 1),
-            dt.datetime(2019, 4, 1),
+            dt.date(1988, 1, 1),
+            dt.date(2019, 4, 1),
             250000,
             "東京都",
             12345,
@@ -204,8 +204,8 @@ async def test_xlsx_problems_by_sheet_row(
             "次郎",
             "タナカ",
             "Jiro",
-            dt.datetime(1991, 1, 1),
-            dt.datetime(2020, 1, 1),
+            dt.date(1991, 1, 1),
+            dt.date(2020, 1, 1),
             260000,
             13,
             None,
@@ -274,6 +274,13 @@ async def test_clean_cp932_file_is_applied_on_confirm(
     ]
     again = await c.post(f"/api/v1/employees/imports/{out['id']}/confirm")
     assert again.status_code == 409
+    # The batch-sealed token opens like any `encrypt_field` token.
+    admin = await as_user(world.tenant_a.users["client_admin"])
+    shown = await admin.post(
+        f"/api/v1/employees/{listed[0]['id']}/my-number/reveal",
+        json={"purpose": "social_insurance_filing"},
+    )
+    assert shown.json()["my_number"] == "123456789018"
 
 
 async def test_attendance_file_with_named_allowances(
@@ -378,4 +385,4 @@ async def test_ten_thousand_rows_preview_and_job(
     )
     apply_s = time.perf_counter() - started
     assert await count(owner_engine) == 10_000
-    print(f"\n10,000 rows: preview {preview_s:.1f} s, job {apply_s:.1f} s")
+    print(f"\n10,000 rows: preview {preview_s:.1f} s, job {apply_s:.1f} s")  # noqa: T201

@@ -19,15 +19,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import unicodedata
 import uuid
 import zipfile
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import msgspec
+from sqlalchemy import Table as SaTable
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +38,8 @@ from daiko.audit.service import Actor, record
 from daiko.employees import repository as repo
 from daiko.employees import rules, service
 from daiko.employees.models import (
+    ACCOUNT_NUMBER_PURPOSE,
+    HOLDER_NAME_PURPOSE,
     MY_NUMBER_PURPOSE,
     Employee,
     EmployeeBankAccount,
@@ -46,7 +50,6 @@ from daiko.employees.models import (
 )
 from daiko.errors import Conflict, InvalidInput
 from daiko.ids import new_id
-from daiko.security.fields import encrypt_field
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -385,6 +388,34 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
 
 
 Sealer = Callable[[str, str], Awaitable[str]]
+PURPOSES = {
+    "my_number": MY_NUMBER_PURPOSE,
+    "account_number": ACCOUNT_NUMBER_PURPOSE,
+    "holder_name": HOLDER_NAME_PURPOSE,
+}
+
+
+async def batch_sealer(session: AsyncSession, tenant_id: uuid.UUID) -> Sealer:
+    """`encrypt_field` for thousands of cells: the tenant's active data key is read and
+    unwrapped once, not once per cell (a file of 10,000 rows seals 30,000 values).
+    Tokens are exactly `encrypt_field`'s (`v1:<version>:…`, same AAD), which the import
+    tests prove by revealing an imported My Number through `decrypt_field`.
+    TODO(security owner): a public `encrypt_fields` in `daiko.security.fields`."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from daiko.security import fields as f
+    from daiko.security.keys import NONCE_BYTES
+
+    version, key = await f._active_data_key(session, tenant_id, f.default_keyring())
+    aead = AESGCM(key)
+
+    async def seal(value: str, what: str) -> str:
+        purpose = PURPOSES[what]
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = aead.encrypt(nonce, value.encode("utf-8"), f._aad(tenant_id, purpose, version))
+        return f"{f.FORMAT_PREFIX}:{version}:{f._b64(nonce + sealed)}"
+
+    return seal
 
 
 async def preview_employees(
@@ -676,13 +707,7 @@ async def stage(
     if kind not in ("employees", "attendance"):
         raise InvalidInput.field("kind", "employees or attendance")
 
-    async def seal(value: str, what: str) -> str:
-        purpose = {
-            "my_number": MY_NUMBER_PURPOSE,
-            "account_number": "employee.bank_account_number",
-            "holder_name": "employee.bank_holder_name",
-        }[what]
-        return await encrypt_field(session, tenant_id, value, purpose=purpose)
+    seal = await batch_sealer(session, tenant_id)
 
     try:
         table = read_table(content, filename)
@@ -769,6 +794,10 @@ async def apply(
     return counts
 
 
+def _table(model: Any) -> SaTable:
+    return cast(SaTable, model.__table__)
+
+
 async def _apply_employees(
     session: AsyncSession, imp: EmployeeImport, progress: Progress
 ) -> dict[str, int]:
@@ -778,6 +807,7 @@ async def _apply_employees(
     created = updated = 0
     done = 0
     for batch in _chunks(rows):
+        creates: list[dict[str, Any]] = []
         accounts: list[dict[str, Any]] = []
         numbers: list[dict[str, Any]] = []
         for row in batch:
@@ -792,12 +822,14 @@ async def _apply_employees(
                     errors=[{"field": f"line {row['line']}.{e.field}", "reason": e.reason}],
                 )
             if current is None:
-                employee = Employee(tenant_id=imp.tenant_id, id=new_id(), version=1, **values)
-                session.add(employee)
-                existing[employee.code] = employee
+                employee_id = new_id()
+                creates.append(
+                    {name: values.get(name) for name in service.FIELDS}
+                    | {"tenant_id": imp.tenant_id, "id": employee_id, "version": 1}
+                )
                 created += 1
             else:
-                employee = current
+                employee_id = current.id
                 changed = [k for k, v in values.items() if getattr(current, k) != v]
                 for name in changed:
                     setattr(current, name, values[name])
@@ -810,7 +842,7 @@ async def _apply_employees(
                     {
                         "tenant_id": imp.tenant_id,
                         "id": new_id(),
-                        "employee_id": employee.id,
+                        "employee_id": employee_id,
                         "position": 1,
                         "bank_code": b["bank_code"],
                         "branch_code": b["branch_code"],
@@ -826,20 +858,23 @@ async def _apply_employees(
                     {
                         "tenant_id": imp.tenant_id,
                         "id": new_id(),
-                        "employee_id": employee.id,
+                        "employee_id": employee_id,
                         "token": row["my_number"]["token"],
                         "last4": row["my_number"]["last4"],
                         "registered_by": imp.created_by,
                     }
                 )
         await session.flush()
+        # executemany with one compiled statement per table (not one VALUES list each).
+        if creates:
+            await session.execute(insert(_table(Employee)), creates)
         if accounts:
-            stmt = insert(EmployeeBankAccount).values(accounts)
+            acc = insert(_table(EmployeeBankAccount))
             await session.execute(
-                stmt.on_conflict_do_update(
+                acc.on_conflict_do_update(
                     index_elements=["tenant_id", "employee_id", "position"],
                     set_={
-                        name: stmt.excluded[name]
+                        name: acc.excluded[name]
                         for name in (
                             "bank_code",
                             "branch_code",
@@ -850,15 +885,17 @@ async def _apply_employees(
                             "holder_name_token",
                         )
                     },
-                )
+                ),
+                accounts,
             )
         if numbers:
-            stmt2 = insert(EmployeeMyNumber).values(numbers)
+            num = insert(_table(EmployeeMyNumber))
             await session.execute(
-                stmt2.on_conflict_do_update(
+                num.on_conflict_do_update(
                     index_elements=["tenant_id", "employee_id"],
-                    set_={n: stmt2.excluded[n] for n in ("token", "last4", "registered_by")},
-                )
+                    set_={n: num.excluded[n] for n in ("token", "last4", "registered_by")},
+                ),
+                numbers,
             )
         done += len(batch)
         await progress(done, total)

@@ -234,6 +234,9 @@ def clean_employee(
         parse = PARSERS.get(name)
         if parse is None:
             continue
+        if name in REQUIRED and (value is None or (isinstance(value, str) and not value.strip())):
+            errors.append(FieldError(name, "required"))
+            continue
         try:
             values[name] = parse(value)
         except ValueError as exc:
