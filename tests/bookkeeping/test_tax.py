@@ -103,7 +103,7 @@ async def test_inclusive_accounting_keeps_tax_inside_with_round_and_exclusive_am
             {"tax_accounting": "inclusive", "amount_basis": "exclusive", "tax_rounding": "round"},
         )
     async with runtime.db.session(scope_of_tenant(tid)) as s:
-        entry_id = await journal.record_entry(
+        entry = await journal.create_entry(
             s,
             tenant_id=tid,
             entry_date=date(2026, 6, 1),
@@ -112,11 +112,9 @@ async def test_inclusive_accounting_keeps_tax_inside_with_round_and_exclusive_am
                 L("6173", debit=1005, tax_category="taxable_purchase_10"),  # 100.5 → 101
                 L("1130", credit=1106),
             ],
-            source_kind="manual",
-            source_id=None,
-            created_by=None,
+            post=True,
         )
-    assert await _lines(runtime, tid, entry_id) == [
+    assert await _lines(runtime, tid, entry.id) == [
         ("6173", 1106, 0, "taxable_purchase_10", 10, 101, True, None),
         ("1130", 0, 1106, "out_of_scope", 0, 0, False, None),
     ]
@@ -143,3 +141,33 @@ async def test_invoice_tax_amount_overrides_the_computed_one(
     rows = await _lines(runtime, tid, entry_id)
     assert rows[0][:6] == ("6173", 3001, 0, "taxable_purchase_10", 10, 299)
     assert rows[1][:3] == ("1450", 299, 0)
+
+
+async def test_record_entry_reads_amounts_as_tax_inclusive_whatever_the_input_setting(
+    runtime: Runtime, world: World
+) -> None:
+    """A bank line of 1,100 is what moved: with 外税 input set for people, record_entry
+    still splits 1,000 + 100 (and balances)."""
+    tid = world.tenant_a.id
+    async with runtime.db.session(scope_of_tenant(tid)) as s:
+        await ensure_chart(s, tid)
+        await update_settings(s, tid, {"amount_basis": "exclusive"})
+    async with runtime.db.session(scope_of_tenant(tid)) as s:
+        entry_id = await journal.record_entry(
+            s,
+            tenant_id=tid,
+            entry_date=date(2026, 6, 3),
+            description="振込",
+            lines=[
+                L("6173", debit=1100, tax_category="taxable_purchase_10"),
+                L("1130", credit=1100),
+            ],
+            source_kind="bank_statement",
+            source_id=None,
+            created_by=None,
+        )
+    assert [r[:3] for r in await _lines(runtime, tid, entry_id)] == [
+        ("6173", 1000, 0),
+        ("1450", 100, 0),
+        ("1130", 0, 1100),
+    ]

@@ -106,6 +106,7 @@ async def _build_lines(
     session: AsyncSession,
     settings: BookkeepingSettings,
     drafts: Sequence[JournalLineDraft],
+    amount_basis: tax.Basis | None = None,
 ) -> list[_Line]:
     tenant_id = settings.tenant_id
     if len(drafts) < 2:
@@ -124,7 +125,9 @@ async def _build_lines(
         for a in (await repo.list_accounts(session, tenant_id, include_inactive=False))
         if a.tax_role
     }
-    basis: tax.Basis = "exclusive" if settings.amount_basis == "exclusive" else "inclusive"
+    basis: tax.Basis = amount_basis or (
+        "exclusive" if settings.amount_basis == "exclusive" else "inclusive"
+    )
     rounding: tax.Rounding = settings.tax_rounding  # type: ignore[assignment]
     out: list[_Line] = []
     for i, d in enumerate(drafts):
@@ -257,8 +260,11 @@ async def create_entry(
     created_by: uuid.UUID | None = None,
     post: bool = False,
     is_closing: bool = False,
+    amount_basis: tax.Basis | None = None,
 ) -> JournalEntry:
-    """A new entry (draft, or posted when `post`); the chart is seeded on first use."""
+    """A new entry (draft, or posted when `post`); the chart is seeded on first use.
+    `amount_basis` says whether taxable amounts include the tax (default: the tenant's
+    setting for amounts people type)."""
     await ensure_chart(session, tenant_id)
     settings = await repo.settings_of(session, tenant_id)
     assert settings is not None
@@ -266,7 +272,7 @@ async def create_entry(
     if not source_kind or len(source_kind) > 32:
         raise InvalidInput.field("source_kind", "1 to 32 characters")
     await _check_open(session, tenant_id, entry_date)
-    built = await _build_lines(session, settings, lines)
+    built = await _build_lines(session, settings, lines, amount_basis)
     entry = JournalEntry(
         tenant_id=tenant_id,
         number=await repo.take_entry_number(session, tenant_id),
@@ -299,8 +305,11 @@ async def record_entry(
     source_id: uuid.UUID | None,
     created_by: uuid.UUID | None,
     post: bool = True,
+    amount_basis: tax.Basis = "inclusive",
 ) -> uuid.UUID:
     """Write one balanced entry for another domain (payroll, imports) and return its id.
+    Amounts are what moved, so taxable ones include the tax (whatever the tenant's input
+    setting), and the tax is split off per the tenant's 税抜/税込経理 and rounding.
     Raises `InvalidInput` (unknown account, unbalanced) or `Conflict` (closed period)."""
     entry = await create_entry(
         session,
@@ -312,6 +321,7 @@ async def record_entry(
         source_id=source_id,
         created_by=created_by,
         post=post,
+        amount_basis=amount_basis,
     )
     return entry.id
 
