@@ -18,6 +18,7 @@ the cross-cutting layers do for every route, so no domain has to repeat it:
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -390,6 +391,16 @@ def enrich(schema: dict[str, Any], app: Litestar) -> dict[str, Any]:
                     responses[status] = _problem_response(
                         status, responses[status].get("description")
                     )
+            # A handler that says it redirects (its docstring names the 30x) documents it.
+            doc = (handler.fn.__doc__ or "") if handler is not None else ""
+            for code in sorted(set(re.findall(r"\b(30[1237])\b", doc))):
+                responses.setdefault(
+                    code,
+                    {
+                        "description": "A redirect to the resource (see `Location`).",
+                        "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+                    },
+                )
             if public:
                 op["security"] = []
                 for status in ("400", "500"):
@@ -405,6 +416,13 @@ def enrich(schema: dict[str, Any], app: Litestar) -> dict[str, Any]:
                 responses.setdefault(status, _problem_response(status))
             if not path.startswith(API):
                 continue
+            # Any input can be semantically wrong (a stale cursor, an unknown tenant).
+            responses.setdefault("422", _problem_response("422"))
+            if method in ("post", "put", "patch", "delete"):
+                responses.setdefault("409", _problem_response("409"))
+            if any(p.get("name", "").lower() == "if-match" for p in op.get("parameters", [])):
+                responses.setdefault("412", _problem_response("412"))
+                responses.setdefault("428", _problem_response("428"))
             if method in ("post", "patch"):
                 params = op.setdefault("parameters", [])
                 if not any(p.get("name", "").lower() == "idempotency-key" for p in params):

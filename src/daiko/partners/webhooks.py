@@ -24,7 +24,7 @@ import json
 import secrets
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -135,15 +135,33 @@ def parse_target(url: str) -> tuple[str, str, int]:
     return parts.scheme, host, port
 
 
+Resolver = Callable[[str, int], Awaitable[list[tuple[Any, ...]]]]
+RESOLVE_SECONDS = 3.0
+
+
+async def _system_resolver(host: str, port: int) -> list[tuple[Any, ...]]:
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(infos)
+
+
+_resolver: list[Resolver] = [_system_resolver]
+
+
+def use_resolver(resolver: Resolver | None) -> None:
+    """Replace name resolution (tests: hermetic, no DNS traffic); None restores it."""
+    _resolver[0] = resolver or _system_resolver
+
+
 async def resolve(host: str, port: int) -> list[IPAddress]:
     try:
         return [ipaddress.ip_address(host)]
     except ValueError:
         pass
-    loop = asyncio.get_running_loop()
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
+        async with asyncio.timeout(RESOLVE_SECONDS):
+            infos = await _resolver[0](host, port)
+    except (OSError, TimeoutError):
         raise UnsafeTarget(f"host {host!r} does not resolve") from None
     out: list[IPAddress] = []
     for info in infos:
