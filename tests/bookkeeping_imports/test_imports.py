@@ -618,3 +618,52 @@ async def test_demo_is_idempotent(world: World, runtime: Runtime, scoped: Scoped
             )
         ).all()
         assert [tuple(x) for x in statuses] == [("posted", 3), ("unmatched", 4)]
+
+
+async def test_undecodable_file_is_invalid_and_cannot_be_confirmed(
+    world: World, as_user: As
+) -> None:
+    op = await as_user(world.operator)
+    data = MUFG.encode("utf-8").replace("カード".encode(), b"\x82\xff\xfe")
+    status, body = await upload(op, data)
+    assert status == 201
+    assert body["batch"]["status"] == "invalid"  # type: ignore[index]
+    assert body["batch"]["line_count"] == 0  # type: ignore[index]
+    [error] = body["errors"]  # type: ignore[misc]
+    assert error["line"] == 3
+    assert error["reason"].endswith("is neither UTF-8 nor Shift_JIS (cp932)")
+    r = await op.post(
+        f"/api/v1/bookkeeping/imports/{body['batch']['id']}/confirm",  # type: ignore[index]
+        json={"skip_invalid": True},
+    )
+    assert r.status_code == 409
+    assert "no statement line" in r.json()["detail"]
+
+
+async def test_zengin_file_through_the_api_and_ignoring_a_line(
+    world: World, as_user: As, runtime: Runtime
+) -> None:
+    from tests.bookkeeping_imports.test_parsers import zengin_data, zengin_file
+
+    op = await as_user(world.operator)
+    data = zengin_file(
+        zengin_data(1, "081001", "1", 50000, "ｶ)ｻﾝﾌﾟﾙｼﾖｳｼﾞ", "ﾌﾘｺﾐ"),
+        zengin_data(2, "081002", "2", 3300, "", "ﾃｽｳﾘﾖｳ"),
+    )
+    status, body = await upload(op, data, layout="zengin_03")
+    assert status == 201, body
+    assert body["errors"] == []
+    assert [(s["txn_date"], s["amount"]) for s in body["sample"]] == [  # type: ignore[union-attr]
+        ("2026-10-01", 50000),
+        ("2026-10-02", -3300),
+    ]
+    r = await op.post(f"/api/v1/bookkeeping/imports/{body['batch']['id']}/confirm", json={})  # type: ignore[index]
+    assert await run_job(runtime, world.tenant_a.id, uuid.UUID(r.json()["job_id"])) == "succeeded"
+    queue = (await op.get("/api/v1/bookkeeping/unmatched")).json()["items"]
+    r = await op.post(f"/api/v1/bookkeeping/unmatched/{queue[0]['id']}/ignore")
+    assert r.status_code == 200
+    assert r.json()["status"] == "ignored"
+    queue = (await op.get("/api/v1/bookkeeping/unmatched")).json()["items"]
+    assert [x["amount"] for x in queue] == [-3300]
+    r = await op.get(f"/api/v1/bookkeeping/imports/{body['batch']['id']}/lines")  # type: ignore[index]
+    assert [x["status"] for x in r.json()["items"]] == ["ignored", "unmatched"]

@@ -73,7 +73,7 @@ from daiko.errors import InvalidInput, NotFound
 from daiko.jobs import repository as jobs_repo
 from daiko.pagination import decode_cursor, encode_cursor
 
-MAX_UPLOAD = 64 * 1024 * 1024
+MAX_UPLOAD = 128 * 1024 * 1024  # a year of a busy account: ~1M lines, ~80 MB
 MAX_PAGE = 200
 ERRORS_SHOWN = 1000
 READ = {"action": Action.BOOKKEEPING_READ}
