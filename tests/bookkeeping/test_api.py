@@ -270,3 +270,27 @@ async def test_reports_and_downloads(as_user: Make, world: World, ledger: Ledger
         f"{BASE}/exports", params={"layout": "lotus", "from": "2026-04-01", "to": "2026-05-31"}
     )
     assert r.status_code == 400
+
+
+async def test_closing_entry_is_flagged_in_exports(as_user: Make, world: World) -> None:
+    op = await as_user(world.operator)
+    body = {
+        "entry_date": "2027-03-31",
+        "description": "減価償却",
+        "is_closing": True,
+        "post": True,
+        "lines": [
+            {"account_code": "6230", "debit": 50000},
+            {"account_code": "1530", "credit": 50000},
+        ],
+    }
+    r = await op.post(f"{BASE}/entries", json=body)
+    assert r.status_code == 201 and r.json()["is_closing"] is True
+    r = await op.get(
+        f"{BASE}/exports", params={"layout": "yayoi", "from": "2027-03-31", "to": "2027-03-31"}
+    )
+    assert r.content.decode("cp932").split(",")[:4] == ["2000", "1", "本決", "2027/03/31"]
+    r = await op.get(
+        f"{BASE}/exports", params={"layout": "freee", "from": "2027-03-31", "to": "2027-03-31"}
+    )
+    assert r.content.decode("utf-8-sig").split("\r\n")[1].split(",")[:3] == ["2027/03/31", "1", "1"]

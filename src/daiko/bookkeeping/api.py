@@ -458,6 +458,7 @@ class BookkeepingController(Controller):
             lines=await drafts_from(db_session, tid, data.lines),
             created_by=user_id(principal),
             post=data.post,
+            is_closing=data.is_closing,
         )
         if data.post:
             await audit(

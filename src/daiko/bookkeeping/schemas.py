@@ -208,6 +208,7 @@ class EntryCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     lines: Annotated[list[LineIn], msgspec.Meta(min_length=2, max_length=500)]
     description: Text = ""
     post: bool = False
+    is_closing: bool = False  # 決算整理仕訳
     version: int | None = None  # on replace: the version you read
 
 
