@@ -79,6 +79,17 @@
         });
         if (!done.ok) { say(problemText(await done.json(), "HTTP " + done.status), true); return; }
         say(form.dataset.msgDone);
+        if (form.dataset.provideUrl) {
+          // On a case page: the upload provides the checklist item it was made for.
+          await fetch(form.dataset.provideUrl, {
+            method: "POST", credentials: "same-origin", redirect: "manual",
+            headers: { "content-type": "application/x-www-form-urlencoded" },
+            body: new URLSearchParams({ csrf_token: csrf, document_id: doc })
+          });
+          location.href = form.dataset.next || location.href;
+          location.reload();  // the next address may differ only by its #fragment
+          return;
+        }
         location.href = "/documents/" + doc;
       } catch (err) {
         say(form.dataset.msgFailed + " (" + err.message + ")", true);
