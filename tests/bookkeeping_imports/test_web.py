@@ -137,3 +137,14 @@ async def test_rule_form_refuses_an_unknown_account(world: World, as_user: As) -
     assert r.status_code == 303
     r = await op.get("/console/bookkeeping/rules")
     assert "no active account with code" in r.text
+
+
+async def test_queue_preselects_the_receipts_reduced_rate(world: World, as_user: As) -> None:
+    op = await as_user(world.operator)
+    r = await op.post(
+        "/api/v1/bookkeeping/receipts",
+        json={"txn_date": "2026-10-03", "amount": 1080, "counterparty": "青果店", "tax_rate": 8},
+    )
+    assert r.status_code == 201, r.text
+    r = await op.get("/console/bookkeeping/unmatched")
+    assert '<option value="taxable_purchase_8r" selected>' in r.text
