@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.employees.models import (
@@ -40,7 +40,7 @@ from daiko.payroll.calc import (
     calculate_bonus,
     calculate_month,
 )
-from daiko.payroll.models import PayrollResult, PayrollRun, PayrollSettings
+from daiko.payroll.models import PayrollResult, PayrollRun, PayrollRunMember, PayrollSettings
 
 BONUS_KEYS = ("bonus", "賞与")
 
@@ -60,23 +60,42 @@ def _prev_month(day: date) -> date:
     return (_first(day) - timedelta(days=1)).replace(day=1)
 
 
-async def eligible_employees(session: AsyncSession, run: PayrollRun) -> list[uuid.UUID]:
-    """Employees of the run's pay group employed in its period (bonus: on the pay date),
-    in employee-code order."""
+def eligible(run: PayrollRun) -> Any:
+    """Employees of the run's pay group employed in its period (bonus: on the pay date)."""
     if run.kind == "bonus":
         start = end = run.pay_date
     else:
         start, end = month_bounds(run.period)
-    stmt = (
-        select(Employee.id)
-        .where(
-            Employee.tenant_id == run.tenant_id,
-            Employee.pay_group == run.pay_group,
-            Employee.hire_date <= end,
-            or_(Employee.leave_date.is_(None), Employee.leave_date >= start),
-        )
-        .order_by(Employee.code)
+    return and_(
+        Employee.tenant_id == run.tenant_id,
+        Employee.pay_group == run.pay_group,
+        Employee.hire_date <= end,
+        or_(Employee.leave_date.is_(None), Employee.leave_date >= start),
     )
+
+
+async def fix_members(session: AsyncSession, run: PayrollRun) -> int:
+    """Number the run's employees in employee-code order, in one statement (no round trip
+    per employee); returns how many."""
+    seq = func.row_number().over(order_by=Employee.code) - 1
+    source = select(
+        literal(run.tenant_id).label("tenant_id"),
+        func.gen_random_uuid().label("id"),
+        literal(run.id).label("run_id"),
+        seq.label("seq"),
+        Employee.id.label("employee_id"),
+    ).where(eligible(run))
+    result = await session.execute(
+        insert(PayrollRunMember).from_select(
+            ["tenant_id", "id", "run_id", "seq", "employee_id"], source
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def eligible_employees(session: AsyncSession, run: PayrollRun) -> list[uuid.UUID]:
+    """The ids `fix_members` would number, in the same order."""
+    stmt = select(Employee.id).where(eligible(run)).order_by(Employee.code)
     return list((await session.execute(stmt)).scalars().all())
 
 

@@ -146,18 +146,18 @@ async def members_range(
     return [(seq, eid) for seq, eid in (await session.execute(stmt)).all()]
 
 
-async def insert_results(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> int:
+async def insert_results(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert results; a row already there (same run and employee) is left alone, so a
-    chunk that runs twice writes once. Returns how many were new."""
+    chunk that runs twice writes once. Executed as one batched statement (insertmanyvalues),
+    not one giant VALUES list: compiling 500 × 35 bind parameters costs seconds."""
     if not rows:
-        return 0
-    result = await session.execute(
-        insert(PayrollResult)
-        .values(list(rows))
-        .on_conflict_do_nothing(index_elements=["tenant_id", "run_id", "employee_id"])
-        .returning(PayrollResult.id)
+        return
+    await session.execute(
+        insert(PayrollResult).on_conflict_do_nothing(
+            index_elements=["tenant_id", "run_id", "employee_id"]
+        ),
+        list(rows),
     )
-    return len(result.all())
 
 
 async def count_results(session: AsyncSession, run: PayrollRun) -> int:

@@ -275,26 +275,25 @@ async def start_calculation(session: AsyncSession, principal: Principal, run: Pa
         check_transition(run.status, "calculate")
     from daiko.payroll import inputs
 
-    employee_ids = await inputs.eligible_employees(session, run)
-    if not employee_ids:
+    await repo.clear_calculation(session, run)
+    count = await inputs.fix_members(session, run)
+    if not count:
         raise InvalidInput.field(
             "pay_group",
             f"no employee of pay group {run.pay_group} is employed in {run.period}",
         )
-    await repo.clear_calculation(session, run)
-    await repo.add_members(session, run, employee_ids)
     job = await jobs.enqueue(
         session,
         run.tenant_id,
         JobKind.PAYROLL_CALCULATE,
-        {"run_id": str(run.id), "count": len(employee_ids), "chunk_size": CHUNK_SIZE},
+        {"run_id": str(run.id), "count": count, "chunk_size": CHUNK_SIZE},
         created_by=principal.user_id,
     )
     previous = run.status
     run.status = "calculating"
     run.prepared_by = principal.user_id
     run.calculate_job_id = job.id
-    run.employee_count = len(employee_ids)
+    run.employee_count = count
     run.totals = {}
     run.calculated_at = None
     run.last_error = None
@@ -307,7 +306,7 @@ async def start_calculation(session: AsyncSession, principal: Principal, run: Pa
         action="payroll_run.calculation_started",
         resource_type="payroll_run",
         resource_id=run.id,
-        details={"from": previous, "employees": len(employee_ids), "job_id": str(job.id)},
+        details={"from": previous, "employees": count, "job_id": str(job.id)},
     )
     return job
 
