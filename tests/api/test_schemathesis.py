@@ -117,6 +117,30 @@ async def _partner_token(
     return token
 
 
+def _checker(
+    strategy: Any, base_url: str, session: requests.Session, token: str, checks: list[Any]
+) -> Any:
+    @given(case=strategy)
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case: Any) -> None:
+        response = case.call(
+            base_url=base_url,
+            session=session,
+            headers={"Authorization": f"Bearer {token}"},
+            allow_redirects=False,
+        )
+        case.validate_response(response, checks=checks)
+
+    return check
+
+
 def _run(schema: Any, base_url: str, tokens: dict[str, str], ids: dict[str, str]) -> list[str]:
     failures: list[str] = []
     session = requests.Session()
@@ -146,25 +170,7 @@ def _run(schema: Any, base_url: str, tokens: dict[str, str], ids: dict[str, str]
             strategies.append(op.as_strategy(path_parameters=real))
         for who, token in tokens.items():
             for strategy in strategies:
-
-                @given(case=strategy)
-                @settings(
-                    max_examples=EXAMPLES,
-                    deadline=None,
-                    derandomize=True,
-                    database=None,
-                    phases=[Phase.explicit, Phase.generate],
-                    suppress_health_check=list(HealthCheck),
-                )
-                def check(case: Any, token: str = token, checks: list[Any] = checks) -> None:
-                    response = case.call(
-                        base_url=base_url,
-                        session=session,
-                        headers={"Authorization": f"Bearer {token}"},
-                        allow_redirects=False,
-                    )
-                    case.validate_response(response, checks=checks)
-
+                check = _checker(strategy, base_url, session, token, checks)
                 try:
                     check()
                 except (KeyboardInterrupt, SystemExit):

@@ -56,7 +56,7 @@ def decide(tat_ms: float, now_ms: float, interval_ms: float, burst_ms: float, ok
     """Headers from a GCRA state. `tat_ms` is the new theoretical arrival time when
     allowed, the unchanged one when refused."""
     if ok:
-        remaining = max(0, math.floor((burst_ms - (tat_ms - now_ms)) / interval_ms))
+        remaining = max(0, math.floor((burst_ms - (tat_ms - now_ms)) / interval_ms + 1e-6))
         return Decision(True, remaining, max(0, math.ceil((tat_ms - now_ms) / 1000)), 0)
     wait = tat_ms + interval_ms - burst_ms - now_ms
     return Decision(
@@ -78,10 +78,10 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or ARGV[1])
 if tat < now then tat = now end
 local new_tat = tat + interval
 if new_tat - burst > now then
-  return {0, tostring(tat)}
+  return {0, string.format('%d', tat)}
 end
-redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(new_tat - now) + 1000)
-return {1, tostring(new_tat)}
+redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.ceil(new_tat - now) + 1000)
+return {1, string.format('%d', new_tat)}
 """
 
 
@@ -95,10 +95,10 @@ class RedisLimiter:
         self.burst_ms = window * 1000.0
 
     async def hit(self, tenant_id: uuid.UUID, bucket: str) -> Decision:
-        now_ms = time.time() * 1000
+        now_ms = int(time.time() * 1000)  # whole milliseconds: exact in Lua's doubles
         ok, tat = await self.script(
             keys=[f"daiko:ratelimit:{tenant_id}:{bucket}"],
-            args=[repr(now_ms), repr(self.interval_ms), repr(self.burst_ms)],
+            args=[now_ms, round(self.interval_ms), round(self.burst_ms)],
         )
         return decide(float(tat), now_ms, self.interval_ms, self.burst_ms, bool(int(ok)))
 
@@ -109,10 +109,11 @@ class RedisLimiter:
 _PG_HIT = text(
     """
     insert into rate_limit_buckets as b (tenant_id, bucket, tat)
-    values (:tenant_id, :bucket, clock_timestamp() + :interval)
+    values (:tenant_id, :bucket, clock_timestamp() + cast(:interval as interval))
     on conflict (tenant_id, bucket) do update
-      set tat = greatest(b.tat, clock_timestamp()) + :interval
-      where greatest(b.tat, clock_timestamp()) + :interval - :burst <= clock_timestamp()
+      set tat = greatest(b.tat, clock_timestamp()) + cast(:interval as interval)
+      where greatest(b.tat, clock_timestamp()) + cast(:interval as interval)
+            - cast(:burst as interval) <= clock_timestamp()
     returning extract(epoch from tat) * 1000 as tat_ms,
               extract(epoch from clock_timestamp()) * 1000 as now_ms
     """
