@@ -329,3 +329,29 @@ async def test_a_chunk_that_runs_twice_writes_once(
     assert after == before
     status = await rows(owner_engine, "select status from payroll_runs")
     assert status == [{"status": "review"}]
+
+
+async def test_demo_leaves_one_approved_run_per_pay_group_and_is_idempotent(
+    runtime: Runtime, world: World, owner_engine: AsyncEngine
+) -> None:
+    from daiko.payroll import demo
+
+    await add_staff(runtime, world.tenant_a.id, [Staff("0001"), Staff("0002")])
+    await demo.load(runtime.db)
+    await demo.load(runtime.db)
+    runs = await rows(
+        owner_engine, "select tenant_id, status, employee_count, pay_group from payroll_runs"
+    )
+    assert runs == [
+        {"tenant_id": world.tenant_a.id, "status": "approved", "employee_count": 2,
+         "pay_group": "monthly"},
+    ]  # fmt: skip
+    settings = await rows(owner_engine, "select tenant_id, company_code from payroll_settings")
+    assert {(s["tenant_id"], s["company_code"]) for s in settings} == {
+        (world.tenant_a.id, "1234567890"),
+        (world.tenant_b.id, "1234567890"),
+    }
+    await drain(runtime, owner_engine)
+    locked = await rows(owner_engine, "select status, zengin_sha256 from payroll_runs")
+    assert locked[0]["status"] == "locked"
+    assert locked[0]["zengin_sha256"] is not None

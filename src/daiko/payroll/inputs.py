@@ -43,6 +43,13 @@ from daiko.payroll.calc import (
 from daiko.payroll.models import PayrollResult, PayrollRun, PayrollRunMember, PayrollSettings
 
 BONUS_KEYS = ("bonus", "賞与")
+ALLOWANCE_NAMES = {
+    "commuting": "通勤手当",
+    "position": "役職手当",
+    "family": "家族手当",
+    "housing": "住宅手当",
+    "other": "その他手当",
+}
 
 
 def month_bounds(period: str) -> tuple[date, date]:
@@ -144,7 +151,7 @@ def gross_of(e: Employee, m: EmployeeMonthlyInput | None) -> Gross:
         if not amount:
             continue
         kind = allowance.get("kind", "other")
-        name = str(allowance.get("name") or kind)
+        name = str(allowance.get("name") or ALLOWANCE_NAMES.get(kind, kind))
         is_taxable = bool(allowance.get("taxable", kind != "commuting"))
         payments.append((name, amount))
         if is_taxable:
