@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import select
@@ -22,14 +23,14 @@ from daiko.db.engine import Database
 from daiko.ids import new_id
 from daiko.jobs import service as jobs
 from daiko.jobs.kinds import JobKind
-from daiko.payroll import inputs
+from daiko.payroll import inputs, service
 from daiko.payroll import repository as repo
-from daiko.payroll import service
 from daiko.payroll.models import PayrollRun
 from daiko.tenancy.models import Tenant
 from daiko.tenancy.scope import scope_of_tenant
 
 log = structlog.get_logger("daiko.payroll")
+JST = ZoneInfo("Asia/Tokyo")
 ACTOR = SystemActor("demo.payroll", "デモデータ / demo data")
 PAYING_ACCOUNT = {
     "company_code": "1234567890",
@@ -59,7 +60,7 @@ async def load(db: Database) -> None:
                 )
             ).scalars()
         )
-    today = dt.date.today()
+    today = dt.datetime.now(JST).date()
     for tenant in tenants:
         if "payroll" not in (tenant.services or []):
             continue
