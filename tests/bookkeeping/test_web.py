@@ -54,7 +54,7 @@ async def test_console_editor_saves_posts_and_reverses(
 ) -> None:
     c, csrf = await signed(world.operator)
     r = await c.get("/console/bookkeeping/entries/new")
-    assert r.status_code == 200 and r.text.count('name="line-') == 4 * 6
+    assert r.status_code == 200 and r.text.count('name="line-') == 4 * 7
     r = await c.get("/console/bookkeeping/line-row", params={"i": 4})
     assert r.status_code == 200
     assert 'name="line-4-account"' in r.text and "i=5" in r.text and 'hx-swap-oob="true"' in r.text
@@ -214,3 +214,60 @@ async def test_link_evidence_and_audit_trail(
             )
         ).all()
     assert [tuple(a) for a in actions] == [("journal_entry.reversed", str(rent))]
+
+
+async def test_counterparties_and_departments_pages(
+    signed: Make, world: World, owner_engine: AsyncEngine
+) -> None:
+    c, csrf = await signed(world.operator)
+    r = await c.post(
+        "/console/bookkeeping/counterparties",
+        data={"csrf_token": csrf, "name": "誤記商店", "registration_number": "T7000012050003"},
+    )
+    assert r.status_code == 303
+    r = await c.get(r.headers["location"])
+    assert "check digit mismatch: got 7, expected" in r.text
+    r = await c.post(
+        "/console/bookkeeping/counterparties",
+        data={"csrf_token": csrf, "name": "国税庁", "registration_number": "T7000012050002"},
+    )
+    r = await c.post(
+        "/console/bookkeeping/departments",
+        data={"csrf_token": csrf, "code": "OPS", "name": "業務部"},
+    )
+    assert r.status_code == 303
+    r = await c.get("/console/bookkeeping/counterparties")
+    assert "T7000012050002" in r.text and "業務部" in r.text and "誤記商店" not in r.text
+    async with owner_engine.connect() as conn:
+        party = await conn.scalar(
+            text("select id from counterparties where name = '国税庁' and tenant_id = :t"),
+            {"t": world.tenant_a.id},
+        )
+    r = await c.get("/console/bookkeeping/entries/new")
+    assert f'value="{party}"' in r.text and ">業務部<" in r.text
+    r = await c.post(
+        "/console/bookkeeping/entries",
+        data={
+            "csrf_token": csrf,
+            "entry_date": "2026-07-02",
+            "description": "印紙",
+            "line-0-account": "6220",
+            "line-0-debit": "200",
+            "line-0-party": str(party),
+            "line-0-department": "OPS",
+            "line-1-account": "1110",
+            "line-1-credit": "200",
+            "intent": "post",
+        },
+    )
+    assert r.status_code == 303
+    async with owner_engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    "select l.tax_category, l.counterparty_id, d.code from journal_lines l"
+                    " join departments d on d.id = l.department_id where l.line_no = 1"
+                )
+            )
+        ).one()
+    assert tuple(row) == ("non_taxable", party, "OPS")

@@ -411,6 +411,7 @@ async def _editor_context(
         "lines": lines,
         "accounts": accounts,
         "departments": await repo.list_departments(session, tenant.id),
+        "counterparties": await repo.list_counterparties(session, tenant.id),
         "tax_options": tax_options(),
         "display_name": display_name,
     }
@@ -457,6 +458,7 @@ async def edit_entry(
                 "tax": x.tax_category,
                 "description": x.description,
                 "department": departments[x.department_id].code if x.department_id else "",
+                "party": str(x.counterparty_id) if x.counterparty_id else "",
             }
         )
     values = {
@@ -499,7 +501,7 @@ def _parse_lines(form: Any) -> list[dict[str, str]]:
     for i in indices:
         row = {
             f: _text(form, f"line-{i}-{f}")
-            for f in ("account", "debit", "credit", "tax", "description", "department")
+            for f in ("account", "debit", "credit", "tax", "description", "department", "party")
         }
         if row["account"] or row["debit"] or row["credit"]:
             out.append(row)
@@ -524,9 +526,19 @@ def _drafts(
                 or (account.default_tax_category if account else "out_of_scope"),
                 description=row["description"][:2000],
                 department_code=row["department"] or None,
+                counterparty_id=_party(row["party"], f"lines[{i}].counterparty_id"),
             )
         )
     return drafts
+
+
+def _party(raw: str, name: str) -> uuid.UUID | None:
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise InvalidInput.field(name, "no such counterparty") from None
 
 
 async def _save_entry(
@@ -747,6 +759,87 @@ async def delete_entry_page(
     return await _attempt(request, db_session, response, change)
 
 
+# --- counterparties ---------------------------------------------------------------------
+
+
+@get(
+    "/console/bookkeeping/counterparties", include_in_schema=False, opt={"action": W, "page": True}
+)
+async def counterparties_page(
+    request: Request[Any, Any, Any], db_session: AsyncSession, tenant_id: uuid.UUID | None = None
+) -> Template:
+    """The tenant's counterparties (取引先) with their インボイス registration numbers."""
+    principal = require_principal(request)
+    _operator(principal)
+    tenants = await _tenants(db_session, principal, W)
+    tenant = _chosen(tenants, tenant_id)
+    return render(
+        request,
+        "bookkeeping/counterparties.html",
+        {
+            "tenants": tenants,
+            "tenant": tenant,
+            "month": None,
+            "counterparties": await repo.list_counterparties(db_session, tenant.id),
+            "departments": await repo.list_departments(db_session, tenant.id),
+        },
+    )
+
+
+@post(
+    "/console/bookkeeping/counterparties", include_in_schema=False, opt={"action": W, "page": True}
+)
+async def create_counterparty_page(
+    request: Request[Any, Any, Any], db_session: AsyncSession, tenant_id: uuid.UUID | None = None
+) -> Redirect:
+    """Add a counterparty; a registration number is checked (T + 13 digits, check digit)."""
+    principal = require_principal(request)
+    tenant = _chosen(await _tenants(db_session, principal, W), tenant_id)
+    form = await request.form()
+    response = Redirect(
+        f"/console/bookkeeping/counterparties?tenant_id={tenant.id}", status_code=303
+    )
+
+    async def change() -> str:
+        name = _text(form, "name")
+        if not name or len(name) > 200:
+            raise InvalidInput.field("name", "1 to 200 characters")
+        party = await chart.create_counterparty(
+            db_session,
+            tenant.id,
+            name=name,
+            code=_text(form, "code")[:32] or None,
+            registration_number=_text(form, "registration_number") or None,
+        )
+        return gettext("Counterparty %(name)s is added.", name=party.name)
+
+    return await _attempt(request, db_session, response, change)
+
+
+@post("/console/bookkeeping/departments", include_in_schema=False, opt={"action": W, "page": True})
+async def create_department_page(
+    request: Request[Any, Any, Any], db_session: AsyncSession, tenant_id: uuid.UUID | None = None
+) -> Redirect:
+    """Add a department (部門)."""
+    principal = require_principal(request)
+    tenant = _chosen(await _tenants(db_session, principal, W), tenant_id)
+    form = await request.form()
+    response = Redirect(
+        f"/console/bookkeeping/counterparties?tenant_id={tenant.id}", status_code=303
+    )
+
+    async def change() -> str:
+        code, name = _text(form, "code"), _text(form, "name")
+        if not code or len(code) > 16 or not code.isascii() or not code.replace("-", "").isalnum():
+            raise InvalidInput.field("code", "1 to 16 letters or digits")
+        if not name or len(name) > 100:
+            raise InvalidInput.field("name", "1 to 100 characters")
+        dept = await chart.create_department(db_session, tenant.id, code=code, name=name)
+        return gettext("Department %(name)s is added.", name=dept.name)
+
+    return await _attempt(request, db_session, response, change)
+
+
 # --- chart of accounts ------------------------------------------------------------------
 
 
@@ -864,6 +957,9 @@ routes = [
     reverse_entry_page,
     delete_entry_page,
     link_document_page,
+    counterparties_page,
+    create_counterparty_page,
+    create_department_page,
     accounts_page,
     create_account_page,
     update_account_page,
