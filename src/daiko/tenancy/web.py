@@ -43,6 +43,28 @@ from daiko.web.i18n import current_locale, gettext
 from daiko.web.shell import render
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# What the error summary calls each field (msgids of the forms' labels).
+FIELD_LABELS = {
+    "email": "E-mail",
+    "display_name": "Name",
+    "role": "Role",
+    "client_id": "Partner",
+    "scopes": "Permissions",
+    "locale": "Default language",
+    "notification_email": "Address for notices",
+    "slug": "Slug",
+    "name": "Company name",
+    "name_kana": "Company name (kana)",
+    "corporate_number": "Corporate number",
+    "prefecture": "Prefecture",
+    "services": "Services",
+    "admin_email": "First administrator's e-mail",
+    "admin_name": "First administrator's name",
+}
+
+
+def _labels() -> dict[str, str]:
+    return {name: gettext(label) for name, label in FIELD_LABELS.items()}
 
 
 def _back(path: str) -> Redirect:
@@ -112,6 +134,7 @@ async def _members_page(
             "may_manage": allows(principal, Action.MEMBERS_MANAGE, tenant.id),
             "values": values or {"role": "client_member"},
             "errors": errors or FieldErrors(),
+            "labels": _labels(),
         },
         status_code=status,
     )
@@ -266,6 +289,7 @@ async def _partners_page(
             "clients": clients,
             "values": values or {},
             "errors": errors or FieldErrors(),
+            "labels": _labels(),
         },
         status_code=status,
     )
@@ -382,7 +406,13 @@ def _company_page(
     return render(
         request,
         "tenancy/company_settings.html",
-        {"tenants": tenants, "tenant": tenant, "values": values, "errors": errors},
+        {
+            "tenants": tenants,
+            "tenant": tenant,
+            "values": values,
+            "errors": errors,
+            "labels": _labels(),
+        },
         status_code=status,
     )
 
@@ -482,6 +512,7 @@ async def _tenants_page(
             "lead_options": [("", "—"), *((e, e) for e in emails)],
             "values": values or {"prefecture": "13", "locale": "ja", "services": list(SERVICES)},
             "errors": errors or FieldErrors(),
+            "labels": _labels(),
         },
         status_code=status,
     )

@@ -76,6 +76,25 @@ KINDS: dict[str, RequestKind] = {
         ),
     )
 }
+# What the error summary calls each field (msgids of the forms' labels).
+FIELD_LABELS = {
+    "tenant_id": "Company",
+    "pay_group": "Pay group",
+    "period": "Month",
+    "changes": "Changes this period",
+    "overtime_note": "Overtime and absences",
+    "employee_name": "Name",
+    "employee_kana": "Name (kana)",
+    "hire_date": "Hire date",
+    "birth_date": "Date of birth",
+    "monthly_pay": "Monthly pay (yen)",
+    "weekly_hours": "Weekly hours",
+    "last_day": "Last working day",
+    "reason": "Reason",
+    "count": "Number of receipts",
+    "total": "Total (yen)",
+    "notes": "Notes",
+}
 LEAVE_REASONS = ("resignation", "retirement", "contract_end", "dismissal", "other")
 LEAVE_REASON_LABELS = {
     "resignation": N_("Resignation"),
@@ -160,6 +179,7 @@ def _form_page(
             "pay_groups": {str(t.id): pay_groups(t) for t in tenants},
             "values": values,
             "errors": errors,
+            "labels": {name: gettext(label) for name, label in FIELD_LABELS.items()},
             "leave_reasons": [(r, gettext(LEAVE_REASON_LABELS[r])) for r in LEAVE_REASONS],
         },
         status_code=status,
