@@ -109,3 +109,25 @@ async def test_closed_period_refuses_raw_sql(
 
     with pytest.raises(DBAPIError, match="is closed"):
         await run()
+
+
+async def test_a_close_racing_the_checks_is_a_conflict_not_a_500(
+    runtime: Runtime, world: World, owner_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another request closes April after our checks ran: the trigger refuses, and the
+    service answers the same Conflict its own check would."""
+    tid = world.tenant_a.id
+    ids, _, draft_id = await _setup(runtime, tid)
+    async with owner_engine.begin() as conn:
+        await conn.execute(
+            text("update accounting_periods set status = 'closed' where id = :p"), {"p": ids[0]}
+        )
+
+    async def no_check(*_: object) -> None:
+        return None
+
+    monkeypatch.setattr(journal, "_check_open", no_check)
+    with pytest.raises(Conflict) as err:
+        async with runtime.db.session(scope_of_tenant(tid)) as s:
+            await journal.post_entry(s, draft_id, posted_by=None)
+    assert err.value.extra == {"code": "period_closed"}

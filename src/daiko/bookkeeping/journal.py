@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.bookkeeping import repository as repo
@@ -90,6 +91,37 @@ async def _check_open(session: AsyncSession, tenant_id: uuid.UUID, day: date) ->
             f"the period {closed.start_date:%Y-%m} is closed: nothing dated {day} can change",
             extra={"code": "period_closed"},
         )
+
+
+# SQLSTATEs raised by the ledger's triggers (migration 0013).
+POSTED_SQLSTATE, CLOSED_SQLSTATE, UNBALANCED_SQLSTATE = "BK001", "BK002", "BK003"
+
+
+def sqlstate_of(exc: DBAPIError) -> str | None:
+    for candidate in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+    return None
+
+
+async def _flush(session: AsyncSession) -> None:
+    """Flush; a refusal by the ledger's triggers (a period closed or an entry posted by a
+    concurrent request after our checks) becomes the same Conflict the checks raise."""
+    try:
+        await session.flush()
+    except DBAPIError as exc:
+        state = sqlstate_of(exc)
+        if state == CLOSED_SQLSTATE:
+            raise Conflict(
+                "the period is closed: nothing dated in it can change",
+                extra={"code": "period_closed"},
+            ) from exc
+        if state == POSTED_SQLSTATE:
+            raise Conflict(
+                "a posted entry cannot change: reverse it instead", extra={"code": "posted"}
+            ) from exc
+        raise
 
 
 def _amount(value: object, name: str) -> int:
@@ -286,9 +318,9 @@ async def create_entry(
         updated_by=created_by,
     )
     session.add(entry)
-    await session.flush()
+    await _flush(session)
     _persist_lines(session, entry, built)
-    await session.flush()
+    await _flush(session)
     if post:
         await _mark_posted(session, entry, created_by)
     return entry
@@ -334,7 +366,7 @@ async def _mark_posted(
     entry.posted_by = user_id
     entry.updated_by = user_id
     entry.version += 1
-    await session.flush()
+    await _flush(session)
 
 
 async def _draft_for_change(
@@ -377,7 +409,7 @@ async def update_draft(
     entry.updated_by = updated_by
     entry.version += 1
     _persist_lines(session, entry, built)
-    await session.flush()
+    await _flush(session)
     return entry
 
 
@@ -386,7 +418,7 @@ async def delete_draft(
 ) -> JournalEntry:
     entry = await _draft_for_change(session, entry_id, expected_version)
     await session.delete(entry)
-    await session.flush()
+    await _flush(session)
     return entry
 
 
@@ -440,7 +472,7 @@ async def reverse_entry(
         updated_by=created_by,
     )
     session.add(entry)
-    await session.flush()
+    await _flush(session)
     for line in await repo.lines_of(session, [original.id]):
         session.add(
             JournalLine(
@@ -460,7 +492,7 @@ async def reverse_entry(
                 counterparty_id=line.counterparty_id,
             )
         )
-    await session.flush()
+    await _flush(session)
     await _mark_posted(session, entry, created_by)
     return entry
 
@@ -486,7 +518,7 @@ async def add_document(
         tenant_id=entry.tenant_id, entry_id=entry.id, document_id=doc.id, created_by=created_by
     )
     session.add(link)
-    await session.flush()
+    await _flush(session)
     return link
 
 
