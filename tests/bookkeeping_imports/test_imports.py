@@ -667,3 +667,53 @@ async def test_zengin_file_through_the_api_and_ignoring_a_line(
     assert [x["amount"] for x in queue] == [-3300]
     r = await op.get(f"/api/v1/bookkeeping/imports/{body['batch']['id']}/lines")  # type: ignore[index]
     assert [x["status"] for x in r.json()["items"]] == ["ignored", "unmatched"]
+
+
+async def test_receipts_file_with_its_scanned_document(
+    world: World, as_user: As, runtime: Runtime, scoped: Scoped
+) -> None:
+    from daiko.documents.models import Document
+
+    async with scoped(world.tenant_a.id) as s:
+        doc = Document(
+            tenant_id=world.tenant_a.id,
+            title="領収書 2026年10月 (まとめてスキャン)",
+            classification="receipt",
+            retention_class="bookkeeping_evidence",
+            retention_base_date=date(2026, 10, 31),
+        )
+        s.add(doc)
+        await s.flush()
+        doc_id = doc.id
+    op = await as_user(world.operator)
+    r = await op.post(
+        "/api/v1/bookkeeping/rules",
+        json={"pattern": "文具", "account_code": "6173", "tax_category": "taxable_purchase_10"},
+    )
+    assert r.status_code == 201
+    data = '日付,取引先,金額,税率,摘要\nR8.10.3,文具のヤマダ,"1,100",10%,ボールペン\nR8.10.4,青果店,540,8%,茶菓\n'
+    status, body = await upload(
+        op, data.encode("cp932"), layout="receipts", account_code="1110", document_id=str(doc_id)
+    )
+    assert status == 201, body
+    assert body["batch"]["document_id"] == str(doc_id)  # type: ignore[index]
+    r = await op.post(f"/api/v1/bookkeeping/imports/{body['batch']['id']}/confirm", json={})  # type: ignore[index]
+    await run_job(runtime, world.tenant_a.id, uuid.UUID(r.json()["job_id"]))
+    async with scoped(world.tenant_a.id) as s:
+        posted = (
+            await s.execute(select(StatementLine).where(StatementLine.status == "posted"))
+        ).scalar_one()
+        assert (posted.amount, posted.tax_rate) == (-1100, 10)
+        linked = await s.scalar(
+            text("select document_id from journal_entry_documents where entry_id = :e"),
+            {"e": posted.journal_entry_id},
+        )
+        assert linked == doc_id
+    status, body = await upload(
+        op,
+        data.encode("cp932"),
+        layout="receipts",
+        account_code="1110",
+        document_id=str(uuid.uuid4()),
+    )
+    assert status == 422

@@ -169,6 +169,7 @@ class UploadForm:
     kind: str | None = None  # custom layouts: bank, card or receipt
     mapping: str | None = None  # custom layouts: a ColumnMapping as JSON
     mapping_id: str | None = None  # custom layouts: a saved mapping
+    document_id: str | None = None  # evidence for the whole file (scanned receipts)
 
 
 async def upload_statement(
@@ -185,6 +186,8 @@ async def upload_statement(
         mapping_id=_uuid(form.mapping_id, "mapping_id") if form.layout == CUSTOM else None,
         tenant_id=tenant_id,
     )
+    document_id = _uuid(form.document_id, "document_id")
+    await check_document(session, tenant_id, document_id)
     data = await form.file.read()
     batch, preview = await service.create_batch(
         session,
@@ -194,6 +197,7 @@ async def upload_statement(
         resolved=resolved,
         account_code=form.account_code.strip(),
         created_by=principal.user_id,
+        document_id=document_id,
     )
     await audit.record(
         session,

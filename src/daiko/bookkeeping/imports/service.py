@@ -188,7 +188,10 @@ async def create_batch(
     resolved: Resolved,
     account_code: str,
     created_by: uuid.UUID | None,
+    document_id: uuid.UUID | None = None,
 ) -> tuple[ImportBatch, Preview]:
+    """`document_id`: the evidence behind the whole file (receipts scanned as one PDF),
+    linked to every entry the file's lines become."""
     await _check_account(session, tenant_id, account_code, "account_code")
     result = preview(data, resolved.mapping)
     batch = ImportBatch(
@@ -204,6 +207,7 @@ async def create_batch(
         line_count=result.line_count,
         error_count=len(result.errors),
         errors=[e.as_dict() for e in result.errors[:MAX_STORED_ERRORS]],
+        document_id=document_id,
         created_by=created_by,
     )
     session.add(batch)
