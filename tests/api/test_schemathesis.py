@@ -135,6 +135,7 @@ def _checker(
             session=session,
             headers={"Authorization": f"Bearer {token}"},
             allow_redirects=False,
+            timeout=30,
         )
         case.validate_response(response, checks=checks)
 
@@ -159,7 +160,9 @@ def _run(schema: Any, base_url: str, tokens: dict[str, str], ids: dict[str, str]
             else str(uuid.uuid4())
             for p in op.path_parameters
         }
-        anonymous = session.request(op.method.upper(), base_url + op.path.format(**fake))
+        anonymous = session.request(
+            op.method.upper(), base_url + op.path.format(**fake), timeout=30
+        )
         if anonymous.status_code != 401:
             failures.append(f"{label} without credentials: {anonymous.status_code}")
         checks = CHECKS

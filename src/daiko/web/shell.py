@@ -68,6 +68,8 @@ def nav_links(principal: Principal | None, path: str) -> list[NavLink]:
             items.append(("/portal/audit", gettext("Audit trail")))
         if allows(principal, Action.MEMBERS_MANAGE):
             items.append(("/portal/members", gettext("Users and roles")))
+        if allows(principal, Action.WEBHOOKS_MANAGE):
+            items.append(("/portal/webhooks", gettext("Webhooks")))
     items.append(("/settings", gettext("Settings")))
     return [
         NavLink(href, label, path == href or (href.count("/") > 1 and path.startswith(href)))
