@@ -302,6 +302,7 @@ async def create_employee(
         resource_id=employee.id,
         details={"code": employee.code},
     )
+    await _life_event(session, employee, "hire")
     return employee
 
 
@@ -355,7 +356,18 @@ async def leave_employee(
         resource_id=employee.id,
         details={"leave_date": leave_date.isoformat(), "reason": reason},
     )
+    await _life_event(session, employee, "leave")
     return employee
+
+
+async def _life_event(session: AsyncSession, employee: Employee, event: str) -> None:
+    """Social insurance opens the procedures of a recent hire or leave (guarded: the
+    domain may be absent)."""
+    try:
+        from daiko.social_insurance.service import on_employee_event
+    except ImportError:  # pragma: no cover
+        return
+    await on_employee_event(session, employee, event)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from daiko.audit.service import Actor, SystemActor, record
 from daiko.auth.principal import Principal
 from daiko.cases.models import Case
-from daiko.errors import Conflict, InvalidInput, NotFound
+from daiko.errors import Conflict, DaikoError, InvalidInput, NotFound
 from daiko.ids import new_id
 from daiko.social_insurance import catalogue
 from daiko.social_insurance import repository as repo
@@ -624,3 +624,40 @@ def months_json(rows: Sequence[tuple[dt.date, int, int, str | None]]) -> list[di
         {"month": f"{m:%Y-%m}", "remuneration": pay, "base_days": days, "excluded": why}
         for m, pay, days, why in rows
     ]
+
+
+# ------------------------------------------------------------------ employee-master hooks
+
+# A master record whose fact is older than this is data entry of the past (an initial
+# load of existing staff), not a new fact to file.
+HOOK_WINDOW = dt.timedelta(days=60)
+HOOK_ACTOR = SystemActor("social_insurance.life_event", "Life event")
+
+
+async def on_employee_event(
+    session: AsyncSession, employee: Any, event: Literal["hire", "leave"]
+) -> list[SiProcedure]:
+    """Called by the employee master after a hire is recorded or a leave date set: opens
+    the procedures when the fact is recent (within `HOOK_WINDOW` of today, or ahead),
+    as the system (the person who entered it need not be allowed to open cases). Runs in
+    a savepoint: a refusal here never undoes the master change; it is logged."""
+    import structlog
+
+    day = employee.hire_date if event == "hire" else employee.leave_date
+    if day is None or day < today_jst() - HOOK_WINDOW:
+        return []
+    try:
+        async with session.begin_nested():
+            return await on_life_event(
+                session,
+                tenant_id=employee.tenant_id,
+                employee_id=employee.id,
+                event=event,
+                event_date=day,
+                actor=HOOK_ACTOR,
+            )
+    except (DaikoError, LookupError) as exc:
+        structlog.get_logger("daiko.social_insurance").warning(
+            "life event not opened", employee_id=str(employee.id), event=event, error=str(exc)
+        )
+        return []
