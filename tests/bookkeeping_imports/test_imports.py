@@ -717,3 +717,25 @@ async def test_receipts_file_with_its_scanned_document(
         document_id=str(uuid.uuid4()),
     )
     assert status == 422
+
+
+async def test_rule_matches_beyond_the_jobs_booking_limit_wait_prefilled(
+    world: World, as_user: As, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "POST_LIMIT", 1)
+    op = await as_user(world.operator)
+    r = await op.post(
+        "/api/v1/bookkeeping/rules",
+        json={"pattern": "ﾔﾏﾄ", "account_code": "6175", "tax_category": "taxable_purchase_10"},
+    )
+    assert r.status_code == 201
+    rows = "".join(f'"2026/4/{d}","振込","ﾔﾏﾄｳﾝﾕ","{d}00","","1","","",""\r\n' for d in (10, 11))
+    _, body = await upload(op, (MUFG.split("\r\n")[0] + "\r\n" + rows).encode("cp932"))
+    r = await op.post(f"/api/v1/bookkeeping/imports/{body['batch']['id']}/confirm", json={})  # type: ignore[index]
+    await run_job(runtime, world.tenant_a.id, uuid.UUID(r.json()["job_id"]))
+    detail = (await op.get(f"/api/v1/bookkeeping/imports/{body['batch']['id']}")).json()  # type: ignore[index]
+    assert detail["batch"]["matched_count"] == 1
+    [waiting] = (await op.get("/api/v1/bookkeeping/unmatched")).json()["items"]
+    assert (waiting["amount"], waiting["account_code"]) == (-1100, "6175")
+    r = await op.post("/api/v1/bookkeeping/unmatched/apply-rules", json={})
+    assert r.json() == {"booked": 1}

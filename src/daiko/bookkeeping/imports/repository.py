@@ -211,7 +211,7 @@ async def list_lines(
 
 
 async def lines_to_post(
-    session: AsyncSession, tenant_id: uuid.UUID, batch_id: uuid.UUID
+    session: AsyncSession, tenant_id: uuid.UUID, batch_id: uuid.UUID, limit: int
 ) -> Sequence[StatementLine]:
     """Lines a rule categorised during the import and not yet journalised."""
     return (
@@ -225,6 +225,7 @@ async def lines_to_post(
                     StatementLine.rule_id.is_not(None),
                 )
                 .order_by(StatementLine.line_no)
+                .limit(limit)
             )
         )
         .scalars()

@@ -49,6 +49,9 @@ from daiko.jobs.kinds import JobKind
 from daiko.jobs.models import Job
 
 PREVIEW_ROWS = 50
+# Rule-matched lines booked by the import job itself (one record_entry each, a few ms
+# apiece): more stay queued, pre-filled, for `apply_rules_to_queue`.
+POST_LIMIT = 2_000
 # Every bad row is counted; the first 100,000 are kept with line, column and reason (a
 # file with more is in the wrong layout, and the first ones say so).
 MAX_STORED_ERRORS = 100_000
@@ -447,12 +450,19 @@ async def post_line(
 
 
 async def post_matched(
-    session: AsyncSession, batch: ImportBatch, *, created_by: uuid.UUID | None
+    session: AsyncSession,
+    batch: ImportBatch,
+    *,
+    created_by: uuid.UUID | None,
+    limit: int | None = None,
 ) -> int:
-    """Journalise the lines rules matched. A line the ledger refuses (a closed period, an
-    account made inactive) stays in the queue with the rule's suggestion."""
+    """Journalise the lines rules matched (at most `limit`: each is one `record_entry`,
+    and the job has a time limit). A line the ledger refuses (a closed period, an account
+    made inactive), or beyond the limit, stays in the queue with the rule's suggestion;
+    `apply_rules_to_queue` books those later."""
     posted = 0
-    for line in await repo.lines_to_post(session, batch.tenant_id, batch.id):
+    lines = await repo.lines_to_post(session, batch.tenant_id, batch.id, limit or POST_LIMIT)
+    for line in lines:
         assert line.account_code is not None
         assert line.tax_category is not None
         try:
@@ -593,7 +603,7 @@ class Categorised:
     also_booked: int = 0  # other queued lines the learned rule booked
 
 
-QUEUE_SWEEP = 5_000
+QUEUE_SWEEP = 300
 
 
 async def apply_rules_to_queue(
