@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 import msgspec
@@ -183,6 +183,8 @@ class EmployeeController(Controller):
             q=q.strip() if q else None,
         )
         rows: list[Employee]
+        if updated_since is not None and updated_since.tzinfo is None:
+            updated_since = updated_since.replace(tzinfo=UTC)  # a time without zone is UTC
         if updated_since is not None:
             after_t: tuple[datetime, uuid.UUID] | None = None
             if cursor:

@@ -637,7 +637,11 @@ async def preview_attendance(
                 (allowances if kind == "allowance" else deductions)[name] = amount
         values["variable_allowances"] = allowances
         values["variable_deductions"] = deductions
-        values["note"] = str(raw["note"])[:2000] if raw.get("note") is not None else None
+        note = str(raw["note"])[:2000] if raw.get("note") is not None else None
+        if note is not None and rules.has_control(note):
+            say(line, "note", "control characters are not allowed")
+            note = None
+        values["note"] = note
         if employee is not None and month is not None:
             key = (employee.code, month)
             if key in seen:
@@ -724,7 +728,7 @@ async def stage(
         id=new_id(),
         kind=kind,
         status="invalid" if preview.problems else "ready",
-        filename=filename[:255] or "upload",
+        filename="".join(ch for ch in filename if not rules.has_control(ch))[:255] or "upload",
         encoding=preview.encoding,
         pay_month=pay_month,
         row_count=preview.row_count,

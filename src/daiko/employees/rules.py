@@ -110,7 +110,14 @@ def _refuse(reason: str) -> NoReturn:
 # --- scalars -------------------------------------------------------------------------
 
 
+def has_control(value: str) -> bool:
+    """NUL and other control characters (PostgreSQL text refuses NUL outright)."""
+    return any(unicodedata.category(ch) == "Cc" for ch in value)
+
+
 def text(value: str, *, max_length: int, required: bool = True) -> str | None:
+    if value and has_control(value):
+        _refuse("control characters are not allowed")
     cleaned = unicodedata.normalize("NFKC", value).strip() if value else ""
     cleaned = re.sub(r"\s+", " ", cleaned)
     if not cleaned:
@@ -359,7 +366,11 @@ def check_employee(values: dict[str, Any], *, today: dt.date | None = None) -> l
     if isinstance(birth, dt.date):
         if birth < dt.date(1900, 1, 1) or birth > today:
             errors.append(FieldError("birth_date", "not a plausible birth date"))
-        elif isinstance(hire, dt.date) and hire < birth.replace(year=birth.year + 13):
+        elif isinstance(hire, dt.date) and (hire.year, hire.month, hire.day) < (
+            birth.year + 13,
+            birth.month,
+            birth.day,
+        ):
             errors.append(FieldError("hire_date", "before the employee turned 13"))
     if isinstance(hire, dt.date) and isinstance(leave, dt.date) and leave < hire:
         errors.append(FieldError("leave_date", "before the hire date"))

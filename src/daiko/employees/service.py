@@ -58,6 +58,12 @@ class PreconditionRequired(DaikoError):
     title = "Send If-Match with the ETag you read"
 
 
+def plain(field: str, value: str | None) -> None:
+    """Free text must hold no control characters (NUL cannot be stored)."""
+    if value is not None and rules.has_control(value):
+        raise InvalidInput.field(field, "control characters are not allowed")
+
+
 def invalid(errors: Sequence[FieldError], detail: str | None = None) -> InvalidInput:
     first = errors[0]
     return InvalidInput(
@@ -156,7 +162,7 @@ def _uuid(value: Any) -> uuid.UUID:
 
 def _email(value: Any) -> str:
     text = str(value).strip()
-    if "@" not in text or len(text) > 254 or " " in text:
+    if rules.has_control(text) or "@" not in text or len(text) > 254 or " " in text:
         raise ValueError("not an e-mail address")
     return text
 
@@ -341,6 +347,7 @@ async def leave_employee(
     session: AsyncSession, actor: Actor, employee: Employee, leave_date: dt.date, reason: str
 ) -> Employee:
     """Soft delete (退職): the record stays for payroll history and statutory filings."""
+    plain("reason", reason)
     if leave_date < employee.hire_date:
         raise InvalidInput.field("leave_date", "before the hire date")
     employee.leave_date = leave_date
@@ -457,6 +464,7 @@ async def add_grade(
     source_ref: str | None = None,
 ) -> EmployeeGrade:
     """Record a 標準報酬月額 decision. One per effective month: a second is a 409."""
+    plain("source_ref", source_ref)
     month = effective_month.replace(day=1)
     if any(g.effective_month == month for g in await repo.grades(session, employee)):
         raise Conflict(
@@ -504,6 +512,7 @@ async def set_resident_tax(
     monthly_amount: int,
 ) -> ResidentTaxNotice:
     """Record a 決定通知 for a fiscal year; a later 変更通知 for the same year replaces it."""
+    plain("municipality_name", municipality_name)
     try:
         code = rules.municipality_code(municipality_code)
     except ValueError as exc:
@@ -562,12 +571,16 @@ async def add_society(
             ("care_employee_rate", 0, 10),
         )
         if values.get(name) is not None
-        and not (Decimal(low) <= Decimal(values[name]) < Decimal(high))
+        and not (
+            Decimal(values[name]).is_finite()
+            and Decimal(low) <= Decimal(values[name]) < Decimal(high)
+        )
     ]
-    if values.get("health_rate") is not None and Decimal(values["health_rate"]) == 0:
+    if not errors and Decimal(values["health_rate"]) == 0:
         errors.append(FieldError("health_rate", "must be above 0"))
     if errors:
         raise invalid(errors)
+    plain("name", values["name"])
     for known in await repo.societies(session, tenant_id):
         if known.name == values["name"] and known.valid_from == values["valid_from"]:
             raise Conflict(
@@ -887,6 +900,8 @@ def clean_monthly_input(values: Mapping[str, Any]) -> tuple[dict[str, Any], list
         for key, amount in dict(values.get(name) or {}).items():
             label = str(key).strip()[:50]
             try:
+                if rules.has_control(label):
+                    raise ValueError("control characters are not allowed")
                 if not label:
                     raise ValueError("a name is required")
                 amounts[label] = rules.parse_yen(amount)
@@ -894,6 +909,9 @@ def clean_monthly_input(values: Mapping[str, Any]) -> tuple[dict[str, Any], list
                 errors.append(FieldError(f"{name}.{label or '?'}", str(exc)))
         data[name] = amounts
     note = values.get("note")
+    if note and rules.has_control(str(note).replace("\n", "").replace("\r", "").replace("\t", "")):
+        errors.append(FieldError("note", "control characters are not allowed"))
+        note = None
     data["note"] = str(note).strip()[:2000] or None if note else None
     return data, errors
 
