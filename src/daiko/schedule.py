@@ -90,6 +90,13 @@ async def prune_webhook_events(runtime: Runtime, tick: datetime) -> None:
     await prune_events(runtime.db, older_than=timedelta(days=30))
 
 
+async def poll_social_insurance(runtime: Runtime, tenant_id: uuid.UUID, tick: datetime) -> None:
+    """e-Gov 到達/審査状況 of the tenant's submitted social-insurance procedures."""
+    from daiko.social_insurance.filing import poll_egov
+
+    await poll_egov(runtime, tenant_id, tick)
+
+
 PERIODIC: list[Periodic] = [
     Periodic("jobs.recover_stale", "* * * * *", run=recover_stale_jobs),
     Periodic("scheduler.prune_ticks", "7 3 * * *", run=prune_scheduler_ticks),
@@ -102,4 +109,5 @@ PERIODIC: list[Periodic] = [
     Periodic("partners.expire_idempotency_keys", "*/15 * * * *", run=expire_idempotency_keys),
     Periodic("partners.publish_sla_events", "* * * * *", run=publish_sla_webhooks),
     Periodic("partners.prune_webhook_events", "37 3 * * *", run=prune_webhook_events),
+    Periodic("social_insurance.poll_egov", "*/10 * * * *", per_tenant=poll_social_insurance),
 ]

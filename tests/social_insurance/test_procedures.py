@@ -399,3 +399,30 @@ async def test_recording_a_return_by_hand_needs_reason_and_reply(
             session, ACTOR, proc, "returned", note="金額相違", document_id=doc_id
         )
         assert proc.status == "returned"
+
+
+async def test_the_scheduler_sweep_records_e_gov_answers(
+    runtime: Runtime, world: World, owner_engine: AsyncEngine, recording: egov.RecordingEGov
+) -> None:
+    from datetime import UTC, datetime
+
+    from daiko.schedule import poll_social_insurance
+
+    tid = world.tenant_a.id
+    await add_office(owner_engine, tid)
+    eid = await add_employee(runtime, tid, "S1")
+    [p] = await life_event(runtime, tid, eid, "bonus", D(2026, 6, 30), amount=300_000)
+    await _file(runtime, tid, p["id"], submit=True)
+    assert await drain(runtime, owner_engine) == ["succeeded"]
+    [arrival] = recording.reports
+    recording.advance(arrival, "completed")
+    await poll_social_insurance(runtime, tid, datetime.now(UTC))
+    history = await rows(
+        owner_engine,
+        "select to_status from si_procedure_events where procedure_id = :id order by at",
+        id=p["id"],
+    )
+    assert [h["to_status"] for h in history] == ["draft", "ready", "submitted", "completed"]
+    # Nothing is left to ask about.
+    await poll_social_insurance(runtime, tid, datetime.now(UTC))
+    assert len(await rows(owner_engine, "select id from si_procedure_events")) == 4

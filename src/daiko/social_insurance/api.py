@@ -190,6 +190,24 @@ class SocialInsuranceController(Controller):
         job_id = await service.request_filing(db_session, principal, procedure, submit=data.submit)
         return FilingOut(job_id=job_id)
 
+    @post(
+        "/procedures/{procedure_id:uuid}/egov-status",
+        opt={"action": Action.SOCIAL_INSURANCE_WRITE},
+        status_code=HTTP_200_OK,
+    )
+    async def egov_status(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, procedure_id: uuid.UUID
+    ) -> ProcedureDetail:
+        """Ask e-Gov now where a submitted procedure stands (the scheduler asks every
+        ten minutes) and record any change with the official documents it sent."""
+        from daiko.social_insurance.filing import apply_status
+
+        principal = require_principal(request)
+        procedure = await load_procedure(db_session, procedure_id)
+        authorize(principal, Action.CASES_WORK, procedure.tenant_id)
+        await apply_status(db_session, procedure)
+        return await detail(db_session, procedure)
+
     @get("/reviews", opt={"action": Action.SOCIAL_INSURANCE_READ})
     async def list_reviews(
         self,

@@ -527,3 +527,32 @@ async def apply_status(session: AsyncSession, procedure: SiProcedure) -> str:
         session, ACTOR, procedure, report.status, note=report.note or None, document_id=reply_id
     )
     return procedure.status
+
+
+async def poll_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> int:
+    """Ask e-Gov about every procedure of the tenant still awaiting the office; each in
+    a savepoint, so one failing answer does not hold up the others. Returns how many
+    changed status."""
+    import structlog
+
+    changed = 0
+    for procedure in await repo.awaiting_answer(session, tenant_id):
+        before = procedure.status
+        try:
+            async with session.begin_nested():
+                after = await apply_status(session, procedure)
+        except (egov.EGovError, LookupError) as exc:
+            structlog.get_logger("daiko.social_insurance").warning(
+                "e-Gov status not applied", procedure_id=str(procedure.id), error=str(exc)
+            )
+            continue
+        changed += after != before
+    return changed
+
+
+async def poll_egov(runtime: Any, tenant_id: uuid.UUID, tick: datetime) -> None:
+    """The scheduler's per-tenant sweep (`social_insurance.poll_egov`)."""
+    from daiko.tenancy.scope import scope_of_tenant
+
+    async with runtime.db.session(scope_of_tenant(tenant_id)) as session:
+        await poll_tenant(session, tenant_id)

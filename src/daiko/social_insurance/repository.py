@@ -235,3 +235,18 @@ async def paid_months(
             payments=[(str(a), int(b)) for a, b in lines.get("payments", [])],
         )
     return list(latest.values())
+
+
+async def awaiting_answer(session: AsyncSession, tenant_id: uuid.UUID) -> Sequence[SiProcedure]:
+    """Procedures submitted through e-Gov whose office has not finished with them."""
+    stmt = (
+        select(SiProcedure)
+        .where(
+            SiProcedure.tenant_id == tenant_id,
+            SiProcedure.arrival_id.is_not(None),
+            SiProcedure.status.in_(("submitted", "arrived", "under_review")),
+        )
+        .order_by(SiProcedure.id)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(stmt)).scalars().all()

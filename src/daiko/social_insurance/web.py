@@ -247,6 +247,30 @@ async def console_status(
 
 
 @post(
+    "/console/social-insurance/procedures/{procedure_id:uuid}/poll",
+    include_in_schema=False,
+    opt={"action": Action.CASES_WORK, "page": True},
+)
+async def console_poll(
+    request: Request[Any, Any, Any], db_session: AsyncSession, procedure_id: uuid.UUID
+) -> Redirect:
+    from daiko.social_insurance.filing import apply_status
+
+    principal = _operator(require_principal(request))
+    procedure = await _procedure(db_session, principal, procedure_id)
+    response = Redirect(f"/console/social-insurance/procedures/{procedure.id}", status_code=303)
+
+    async def change() -> str:
+        try:
+            await apply_status(db_session, procedure)
+        except LookupError as exc:
+            raise InvalidInput.field("egov", str(exc)) from None
+        return gettext("e-Gov says: %(status)s", status=status_label(procedure.status))
+
+    return await _attempt(request, db_session, response, change)
+
+
+@post(
     "/console/social-insurance/reviews",
     include_in_schema=False,
     opt={"action": Action.CASES_WORK, "page": True},
@@ -360,6 +384,7 @@ routes = [
     console_procedure,
     console_file,
     console_status,
+    console_poll,
     console_start_review,
     console_review,
     console_decide,
