@@ -423,3 +423,34 @@ async def test_monthly_inputs_put_get_and_month_list(
     ]
     bad = await c.get("/api/v1/employees/" + str(a) + "/monthly-inputs/2026-13")
     assert bad.status_code == 422
+
+
+async def test_hostile_input_is_a_field_error_not_a_server_error(
+    world: World, as_user: As, owner_engine: AsyncEngine
+) -> None:
+    employee_id = await seed_employee(owner_engine, world.tenant_a.id)
+    c = await as_user(world.tenant_a.users["client_admin"])
+    r = await c.post(
+        "/api/v1/employees", json=body(department="営業\x00部", birth_date="1992-02-29")
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"] == [
+        {"field": "department", "reason": "control characters are not allowed"}
+    ]
+    r = await c.put(
+        f"/api/v1/employees/{employee_id}/monthly-inputs/2026-11",
+        json={"variable_allowances": {"手当\x00": 1}, "note": "a\x00b", "worked_days": "NaN"},
+    )
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} == {
+        "worked_days",
+        "variable_allowances.手当\x00",
+        "note",
+    }
+    r = await c.post(
+        "/api/v1/health-insurance-societies",
+        json={"name": "健保", "health_rate": "NaN", "care_rate": "1.6", "valid_from": "2026-03-01"},
+    )
+    assert r.status_code == 422
+    r = await c.get("/api/v1/employees", params={"updated_since": "2026-01-01T00:00:00"})
+    assert r.status_code == 200
