@@ -54,3 +54,16 @@ async def test_recent_hire_and_leave_open_procedures_old_hire_does_not(
     ]
     cases = await rows(owner_engine, "select type from cases order by type")
     assert cases == [{"type": "si_hire"}, {"type": "si_leave"}]
+
+
+async def test_an_import_of_a_recent_hire_opens_its_procedures(
+    runtime: Runtime, world: World, owner_engine: AsyncEngine
+) -> None:
+    tid = world.tenant_a.id
+    today = today_jst()
+    async with runtime.db.session(scope_of_tenant(tid)) as session:
+        await employees.bulk_upsert(
+            session, ACTOR, tid, [raw("I1", today), raw("I2", dt.date(2012, 4, 1))]
+        )
+    procs = await rows(owner_engine, "select kind from si_procedures order by kind")
+    assert procs == [{"kind": "koyo_acquisition"}, {"kind": "shaho_acquisition"}]

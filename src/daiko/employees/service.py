@@ -439,6 +439,8 @@ async def bulk_upsert(
         resource_id=None,
         details={"created": len(outcome.created), "updated": len(outcome.updated)},
     )
+    for employee in outcome.created:
+        await _life_event(session, employee, "hire")
     return outcome
 
 
