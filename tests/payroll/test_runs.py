@@ -143,6 +143,14 @@ async def test_a_run_is_calculated_reviewed_approved_and_locked_with_its_outputs
     )
     assert sum(j["debit"] for j in journal) == sum(j["credit"] for j in journal)
     assert journal[0] == {"account_code": "6120", "debit": 550_000, "credit": 0}
+    # Tenant A keeps its books with us: the entry is posted there, balanced, by source.
+    assert got["journal_entry_id"] is not None
+    entry = await rows(
+        owner_engine,
+        "select source_kind, source_id from journal_entries where id = :e",
+        e=got["journal_entry_id"],
+    )
+    assert entry == [{"source_kind": "payroll_run", "source_id": uuid.UUID(run["id"])}]
 
 
 # --------------------------------------------------------------------------- state machine
