@@ -35,9 +35,9 @@ from tests.factories import World
 from tests.partners.conftest import ALL_SCOPES, user_headers
 from tests.seeds import seed_everything
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
-EXAMPLES = 4
+EXAMPLES = 3
 # Operations whose documented media type is not yet what they send, with the owner to
 # fix it; only the content-type check is skipped for them. Keep this list short.
 KNOWN_CONTENT_TYPE_GAPS = {
