@@ -44,6 +44,9 @@ from daiko.errors import NotFound, ServiceUnavailable
 from daiko.runtime import Runtime
 from daiko.tenancy.models import Tenant, User
 from daiko.web.shell import safe_next
+from daiko.web.vocabulary import N_
+
+TENANT_IDP_REQUIRED = N_("Sign in through %(tenant_name)s's identity provider.")
 
 STATE_TTL = timedelta(minutes=10)
 STATE_COOKIE = "daiko_oidc"
@@ -205,7 +208,10 @@ async def complete(
             ):
                 # The tenant requires its own IdP: the platform's SSO does not count.
                 auth_event("oidc sign-in refused", provider=provider.key, reason="tenant_idp")
-                raise OidcFailed(f"Sign in through {own.name}'s identity provider.")
+                raise OidcFailed(
+                    f"Sign in through {own.name}'s identity provider.",
+                    extra={"message": TENANT_IDP_REQUIRED, "tenant_name": own.name},
+                )
     if user is None or not user.is_active:
         auth_event("oidc sign-in refused", provider=provider.key, reason="no_user")
         raise OidcFailed("No Daiko account matches this identity.")

@@ -88,6 +88,10 @@ def error_text(exc: DaikoError) -> str:
         )
     if exc.detail in AUTH_ERROR_TITLES:
         return gettext(exc.detail)
+    message = exc.extra.get("message")
+    if isinstance(message, str):  # a catalog message with its variables beside it
+        values = {k: v for k, v in exc.extra.items() if k != "message"}
+        return gettext(message, **values)
     if exc.title in AUTH_ERROR_TITLES:
         return gettext(exc.title)
     return exc.detail

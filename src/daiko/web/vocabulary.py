@@ -135,5 +135,12 @@ AUTH_ERROR_TITLES = frozenset(
         N_("Sign-in through the identity provider failed"),
         N_("The code is wrong, expired or already used."),
         N_("The code is wrong; check the time on your phone and try again."),
+        # Why a single sign-on was refused (daiko.auth.oidc); the title alone says little.
+        N_("This sign-in was started in another browser; start again."),
+        N_("This sign-in has expired or was already used; start again."),
+        N_("The identity provider did not give a verified e-mail address."),
+        N_("No Daiko account matches this identity."),
+        N_("The identity provider refused the sign-in; start again."),
+        N_("The identity provider's answer could not be verified."),
     }
 )
