@@ -454,3 +454,48 @@ async def test_hostile_input_is_a_field_error_not_a_server_error(
     assert r.status_code == 422
     r = await c.get("/api/v1/employees", params={"updated_since": "2026-01-01T00:00:00"})
     assert r.status_code == 200
+
+
+async def test_transfer_accounts_open_for_payroll_with_one_audit_event(
+    world: World, as_user: As, owner_engine: AsyncEngine, runtime: Any
+) -> None:
+    from daiko.audit.service import SystemActor
+    from daiko.employees.service import transfer_accounts
+    from daiko.tenancy.scope import scope_of_tenant
+
+    employee_id = await seed_employee(owner_engine, world.tenant_a.id)
+    c = await as_user(world.tenant_a.users["client_member"])
+    r = await c.put(
+        f"/api/v1/employees/{employee_id}/bank-accounts",
+        json={
+            "bank_code": "0005",
+            "branch_code": "001",
+            "account_type": "1",
+            "account_number": "12345",
+        },
+    )
+    assert r.json()["account_number"] == "***2345"
+    async with runtime.db.session(scope_of_tenant(world.tenant_a.id)) as s:
+        got = await transfer_accounts(
+            s,
+            SystemActor("payroll.zengin"),
+            world.tenant_a.id,
+            [employee_id],
+            purpose="salary_transfer",
+        )
+    [account] = got[employee_id]
+    assert (account.account_number, account.holder_name, account.bank_code) == (
+        "0012345",
+        "ﾔﾏﾀﾞ ﾀﾛｳ",
+        "0005",
+    )
+    async with owner_engine.connect() as conn:
+        events = (
+            await conn.execute(
+                text(
+                    "select details->>'purpose', details->>'accounts' from audit_events"
+                    " where action = 'employee.bank_account_revealed'"
+                )
+            )
+        ).all()
+    assert [tuple(e) for e in events] == [("salary_transfer", "1")]

@@ -962,3 +962,75 @@ async def put_monthly_input(
             details={"pay_month": f"{month:%Y-%m}"},
         )
     return row
+
+
+# --- for payroll: transfer accounts in clear ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransferAccount:
+    """A salary account opened for a 全銀 transfer file (never shown on a page)."""
+
+    employee_id: uuid.UUID
+    position: int
+    bank_code: str
+    branch_code: str
+    account_type: str
+    account_number: str
+    holder_name: str
+    bank_name_kana: str | None
+    branch_name_kana: str | None
+    fixed_amount: int | None
+
+
+async def transfer_accounts(
+    session: AsyncSession,
+    actor: Actor,
+    tenant_id: uuid.UUID,
+    employee_ids: Sequence[uuid.UUID],
+    *,
+    purpose: str,
+    resource_id: str | uuid.UUID | None = None,
+) -> dict[uuid.UUID, list[TransferAccount]]:
+    """Decrypt the salary accounts of `employee_ids` (by position) for a bank transfer
+    file; one audit event (`employee.bank_account_revealed`, with the purpose
+    and the count) covers the batch."""
+    from daiko.audit.service import record_read_of_sensitive
+    from daiko.security.fields import decrypt_fields
+
+    by_employee = await repo.bank_accounts_for(session, tenant_id, employee_ids)
+    rows = [a for accounts in by_employee.values() for a in accounts]
+    numbers = await decrypt_fields(
+        session, tenant_id, [a.account_number_token for a in rows], purpose=ACCOUNT_NUMBER_PURPOSE
+    )
+    holders = await decrypt_fields(
+        session, tenant_id, [a.holder_name_token for a in rows], purpose=HOLDER_NAME_PURPOSE
+    )
+    out: dict[uuid.UUID, list[TransferAccount]] = {}
+    for a, number, holder in zip(rows, numbers, holders, strict=True):
+        out.setdefault(a.employee_id, []).append(
+            TransferAccount(
+                employee_id=a.employee_id,
+                position=a.position,
+                bank_code=a.bank_code,
+                branch_code=a.branch_code,
+                account_type=a.account_type,
+                account_number=number,
+                holder_name=holder,
+                bank_name_kana=a.bank_name_kana,
+                branch_name_kana=a.branch_name_kana,
+                fixed_amount=a.fixed_amount,
+            )
+        )
+    if rows:
+        await record_read_of_sensitive(
+            session,
+            tenant_id=tenant_id,
+            actor=actor,
+            kind=SensitiveKind.BANK_ACCOUNT,
+            resource_type="employee",
+            resource_id=resource_id,
+            purpose=purpose,
+            details={"accounts": len(rows), "employees": len(out)},
+        )
+    return out
