@@ -23,11 +23,17 @@ test: setup browsers
 	@$(UV) run pytest $(PYTEST_ARGS)
 
 # Browser tests drive Debian's chromium through Playwright (its own download does not
-# work everywhere); install it when missing and we may.
+# work everywhere); install it when missing and we may, with a small Japanese font
+# (IPA Gothic, 3.5 MB) so the screenshots the tests save show Japanese, not boxes.
 browsers:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 	  && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 	  echo "note: chromium not installed; browser tests will be skipped"; }
+	@{ command -v fc-list >/dev/null && [ -n "$$(fc-list :lang=ja 2>/dev/null)" ]; } || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && { apt-get install -y -qq fonts-ipafont-gothic >/dev/null 2>&1 || { apt-get update -qq \
+	  && apt-get install -y -qq fonts-ipafont-gothic >/dev/null 2>&1; }; }; } || \
+	  echo "note: no Japanese font; screenshots will show boxes for Japanese text"
 
 lint: setup
 	@$(UV) run ruff check src workers tests bench
