@@ -189,6 +189,7 @@ async def test_page(
     request: Request[Any, Any, Any], db_session: AsyncSession, subscription_id: uuid.UUID
 ) -> Redirect:
     principal = require_principal(request)
+    await service.get_subscription(db_session, principal, subscription_id)  # 404 first
     response = Redirect(f"/portal/webhooks/{subscription_id}", status_code=303)
     try:
         await service.send_test_event(db_session, principal, subscription_id)
