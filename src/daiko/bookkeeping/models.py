@@ -265,7 +265,10 @@ class JournalLine(TenantOwned, Base):
         ),
         CheckConstraint("tax_amount >= 0", name="tax_amount_nonnegative"),
         CheckConstraint("tax_rate in (0, 8, 10)", name="tax_rate"),
-        Index("ix_journal_lines_tenant_id_account_id", "tenant_id", "account_id"),
+        # Not (tenant_id, account_id): a tenant-led index ties with the entry's own for
+        # `tenant_id = … and entry_id = …` while statistics lag a bulk load, and the
+        # planner then walks every line of the tenant for each balance check.
+        Index("ix_journal_lines_account_id", "account_id"),
     )
 
     entry_id: Mapped[uuid.UUID] = mapped_column()
