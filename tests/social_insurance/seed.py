@@ -34,6 +34,27 @@ ROUTE_BODIES: dict[str, dict[str, object]] = {
     "POST /api/v1/social-insurance/procedures/{procedure_id}/status": {"status": "arrived"},
     "POST /api/v1/social-insurance/procedures/{procedure_id}/filing": {"submit": False},
     "POST /api/v1/social-insurance/reviews": {"kind": "santei", "period": "2026"},
+    "POST /api/v1/social-insurance/office": {
+        "prefecture_code": "13",
+        "area_code": "01",
+        "office_code": "ｱｲｳ",
+        "office_number": "12345",
+        "zip_code": "1000001",
+        "address": "東京都千代田区千代田1-1",
+        "name": "株式会社マトリクス",
+        "owner_name": "代表　一郎",
+        "phone": "03-1234-5678",
+    },
+    "POST /api/v1/social-insurance/dependents": {
+        "employee_id": str(uuid.UUID(int=1)),
+        "family_name": "社保",
+        "given_name": "一太",
+        "family_name_kana": "シャホ",
+        "given_name_kana": "イチタ",
+        "birth_date": "2020-01-01",
+        "relationship": "child",
+        "started_on": "2026-04-01",
+    },
     "POST /api/v1/social-insurance/reviews/{review_id}/items/{review_item_id}/decision": {
         "decision": "dismiss"
     },

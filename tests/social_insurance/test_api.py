@@ -165,3 +165,65 @@ async def test_review_list_built_and_approved_through_the_api(
     assert grade == [{"effective_month": dt.date(2026, 7, 1), "health_standard": 410_000}]
     listing = await op.get("/console/social-insurance", headers=HTML)
     assert listing.status_code == 200 and "月額変更届" in listing.text
+
+
+async def test_office_and_dependants_through_the_api(
+    runtime: Runtime,
+    world: World,
+    owner_engine: AsyncEngine,
+    client_for: Callable[[TestUser], Awaitable[httpx.AsyncClient]],
+    recording: egov.RecordingEGov,
+) -> None:
+    as_user = writer(client_for, owner_engine)
+    tid = world.tenant_a.id
+    eid = await add_employee(runtime, tid, "F1")
+    client = await as_user(world.tenant_a.users["client_admin"])
+    office = {
+        "prefecture_code": "21",
+        "area_code": "14",
+        "office_code": "ｸﾄﾜ",
+        "office_number": "77362",
+        "zip_code": "1060041",
+        "address": "東京都港区麻布台1-4-3",
+        "name": "株式会社テスト",
+        "owner_name": "代表　太郎",
+        "phone": "03-5563-7662",
+    }
+    r = await client.post(f"{API}/office", json={**office, "name": "株式会社𠮷"})
+    assert r.status_code == 422
+    assert (await client.post(f"{API}/office", json=office)).status_code == 200
+    dependent = {
+        "employee_id": str(eid),
+        "family_name": "山田",
+        "given_name": "花子",
+        "family_name_kana": "ヤマダ",
+        "given_name_kana": "ハナコ",
+        "birth_date": "1992-02-03",
+        "relationship": "spouse",
+        "started_on": "2026-03-02",
+    }
+    bad = await client.post(f"{API}/dependents", json={**dependent, "my_number": "548836529884"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "my_number"
+    r = await client.post(f"{API}/dependents", json={**dependent, "my_number": "548836529885"})
+    assert r.status_code == 201 and r.json()["my_number"] == "********9885"
+    stored = await rows(owner_engine, "select my_number_token, my_number_last4 from si_dependents")
+    assert (
+        stored[0]["my_number_last4"] == "9885"
+        and "548836529885" not in stored[0]["my_number_token"]
+    )
+    r = await client.post(
+        f"{API}/procedures",
+        json={"employee_id": str(eid), "event": "dependants_change", "event_date": "2026-03-02"},
+    )
+    pid = r.json()["items"][0]["id"]
+    op = await as_user(world.operator)
+    assert (
+        await op.post(f"{API}/procedures/{pid}/filing", json={"submit": True})
+    ).status_code == 202
+    assert await drain(runtime, owner_engine) == ["succeeded"]
+    [application] = recording.submissions
+    assert application.proc_id == "unregistered:dependants"
+    assert (await op.post(f"{API}/procedures/{pid}/egov-status")).json()["procedure"][
+        "status"
+    ] == "arrived"

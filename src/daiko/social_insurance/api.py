@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
@@ -26,12 +27,16 @@ from daiko.social_insurance import service
 from daiko.social_insurance.models import PROCEDURE_KINDS, PROCEDURE_STATUSES, SiProcedure
 from daiko.social_insurance.schemas import (
     DecisionIn,
+    DependentIn,
+    DependentOut,
     DocumentOut,
     EventOut,
     FilingIn,
     FilingOut,
     ItemOut,
     LifeEventIn,
+    OfficeIn,
+    OfficeOut,
     ProcedureDetail,
     ProcedureOut,
     ProcedurePage,
@@ -207,6 +212,36 @@ class SocialInsuranceController(Controller):
         authorize(principal, Action.CASES_WORK, procedure.tenant_id)
         await apply_status(db_session, procedure)
         return await detail(db_session, procedure)
+
+    @post("/office", opt={"action": Action.SOCIAL_INSURANCE_WRITE}, status_code=HTTP_200_OK)
+    async def set_office(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, data: OfficeIn
+    ) -> OfficeOut:
+        """Record the 事業所 as the 日本年金機構 knows it (the data files' company record)."""
+        principal = require_principal(request)
+        tenant_id = tenant_for(principal, data.tenant_id, Action.SOCIAL_INSURANCE_WRITE)
+        values = msgspec.structs.asdict(data)
+        values.pop("tenant_id")
+        row = await service.set_office(db_session, principal, tenant_id, values)
+        return OfficeOut(tenant_id=tenant_id, **{k: getattr(row, k) for k in values})
+
+    @post(
+        "/dependents", opt={"action": Action.SOCIAL_INSURANCE_WRITE}, status_code=HTTP_201_CREATED
+    )
+    async def add_dependent(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, data: DependentIn
+    ) -> DependentOut:
+        """Add a 被扶養者 (My Number sealed; answered masked). File the change with a
+        `dependants_change` life event."""
+        principal = require_principal(request)
+        tenant_id = tenant_for(principal, data.tenant_id, Action.SOCIAL_INSURANCE_WRITE)
+        values = msgspec.structs.asdict(data)
+        for key in ("tenant_id", "employee_id", "my_number"):
+            values.pop(key)
+        row = await service.add_dependent(
+            db_session, principal, tenant_id, data.employee_id, values, data.my_number
+        )
+        return DependentOut.of(row)
 
     @get("/reviews", opt={"action": Action.SOCIAL_INSURANCE_READ})
     async def list_reviews(

@@ -190,3 +190,75 @@ class ReviewDetail(msgspec.Struct):
 class ReviewPage(msgspec.Struct):
     items: list[ReviewOut]
     next_cursor: str | None
+
+
+Relationship = Literal["spouse", "child", "parent", "grandchild", "sibling", "other"]
+
+
+class OfficeIn(msgspec.Struct, forbid_unknown_fields=True):
+    prefecture_code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{2}$")]
+    area_code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{2}$")]
+    office_code: Annotated[str, msgspec.Meta(min_length=1, max_length=4)]
+    office_number: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,5}$")]
+    zip_code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{7}$")]
+    address: Annotated[str, msgspec.Meta(min_length=1, max_length=75)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+    owner_name: Annotated[str, msgspec.Meta(min_length=1, max_length=25)]
+    phone: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{2,5}-[0-9]{1,4}-[0-9]{4,5}$")]
+    koyo_office_number: Annotated[str, msgspec.Meta(max_length=13)] | None = None
+    tenant_id: uuid.UUID | None = None
+
+
+class OfficeOut(msgspec.Struct):
+    tenant_id: uuid.UUID
+    prefecture_code: str
+    area_code: str
+    office_code: str
+    office_number: str
+    zip_code: str
+    address: str
+    name: str
+    owner_name: str
+    phone: str
+    koyo_office_number: str | None
+
+
+class DependentIn(msgspec.Struct, forbid_unknown_fields=True):
+    employee_id: uuid.UUID
+    family_name: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+    given_name: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+    family_name_kana: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+    given_name_kana: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
+    birth_date: dt.date
+    relationship: Relationship
+    started_on: dt.date
+    annual_income: Annotated[int, msgspec.Meta(ge=0)] = 0
+    ended_on: dt.date | None = None
+    my_number: str | None = None
+    tenant_id: uuid.UUID | None = None
+
+
+class DependentOut(msgspec.Struct):
+    id: uuid.UUID
+    employee_id: uuid.UUID
+    name: str
+    birth_date: dt.date
+    relationship: str
+    annual_income: int
+    my_number: str | None  # masked: ********9885
+    started_on: dt.date
+    ended_on: dt.date | None
+
+    @classmethod
+    def of(cls, d: Any) -> DependentOut:
+        return cls(
+            d.id,
+            d.employee_id,
+            d.full_name,
+            d.birth_date,
+            d.relationship,
+            d.annual_income,
+            "*" * 8 + d.my_number_last4 if d.my_number_last4 else None,
+            d.started_on,
+            d.ended_on,
+        )

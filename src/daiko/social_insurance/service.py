@@ -661,3 +661,97 @@ async def on_employee_event(
             "life event not opened", employee_id=str(employee.id), event=event, error=str(exc)
         )
         return []
+
+
+# ------------------------------------------------------------------ office and dependants
+
+
+async def set_office(
+    session: AsyncSession, actor: Actor, tenant_id: uuid.UUID, values: Mapping[str, Any]
+) -> Any:
+    """Record (or replace) the tenant's 事業所 record; the data files need it exactly."""
+    from daiko.social_insurance.datafile import office_record
+    from daiko.social_insurance.models import SiOffice
+
+    row = await repo.office(session, tenant_id)
+    if row is None:
+        row = SiOffice(tenant_id=tenant_id, id=new_id())
+        session.add(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    try:
+        office_record(_as_office(row)).encode("cp932")
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise InvalidInput.field("office", f"not writable in a data file: {exc}") from None
+    await session.flush()
+    await record(
+        session,
+        tenant_id=tenant_id,
+        actor=actor,
+        action="si_office.set",
+        resource_type="si_office",
+        resource_id=row.id,
+        details={"fields": sorted(values)},
+    )
+    return row
+
+
+def _as_office(row: Any) -> Any:
+    from daiko.social_insurance.datafile import Office
+
+    return Office(
+        prefecture_code=row.prefecture_code,
+        area_code=row.area_code,
+        office_code=row.office_code,
+        office_number=row.office_number,
+        zip_code=row.zip_code,
+        address=row.address,
+        name=row.name,
+        owner_name=row.owner_name,
+        phone=row.phone,
+    )
+
+
+async def add_dependent(
+    session: AsyncSession,
+    actor: Actor,
+    tenant_id: uuid.UUID,
+    employee_id: uuid.UUID,
+    values: Mapping[str, Any],
+    my_number: str | None,
+) -> Any:
+    """A 被扶養者 of an employee; the My Number (check digit verified) sealed with the
+    tenant's field key, only its last four digits kept in clear."""
+    from daiko.employees import repository as employees_repo
+    from daiko.employees import rules
+    from daiko.security.fields import encrypt_field
+    from daiko.social_insurance.models import DEPENDENT_MY_NUMBER_PURPOSE, SiDependent
+
+    if await employees_repo.get_employee(session, tenant_id, employee_id) is None:
+        raise NotFound("no such employee")
+    dependent = SiDependent(tenant_id=tenant_id, id=new_id(), employee_id=employee_id, **values)
+    if my_number:
+        try:
+            digits = rules.my_number(my_number)
+        except ValueError as exc:
+            raise InvalidInput.field("my_number", str(exc)) from None
+        dependent.my_number_token = await encrypt_field(
+            session, tenant_id, digits, purpose=DEPENDENT_MY_NUMBER_PURPOSE
+        )
+        dependent.my_number_last4 = digits[-4:]
+    session.add(dependent)
+    await session.flush()
+    await record(
+        session,
+        tenant_id=tenant_id,
+        actor=actor,
+        action="si_dependent.added",
+        resource_type="si_dependent",
+        resource_id=dependent.id,
+        details={
+            "employee_id": str(employee_id),
+            "relationship": dependent.relationship,
+            "masked": "*" * 8 + dependent.my_number_last4 if dependent.my_number_last4 else None,
+        },
+    )
+    return dependent
