@@ -255,9 +255,19 @@ async def on_life_event(
         "dependants_change": "被扶養者異動",
         "bonus": "賞与支払届",
     }
+    from daiko.auth.policy import Action
+    from daiko.cases.service import may
+
+    # Someone allowed to enter the fact (a partner with social_insurance:write) need not
+    # be allowed to open cases: the system opens it for them.
+    case_actor: Principal | SystemActor = (
+        actor
+        if may(actor, Action.CASES_SUBMIT, tenant_id) or may(actor, Action.CASES_WORK, tenant_id)
+        else HOOK_ACTOR
+    )
     case = await open_si_case(
         session,
-        actor,
+        case_actor,
         tenant_id,
         spec.case_type,
         f"{labels[event]} {employee.code} {name} {event_date:%Y-%m-%d}",
