@@ -63,7 +63,14 @@ def demo_logins() -> list[tuple[str, str, str]]:
 
 # Domains add demo data beside their code: `daiko.<domain>.demo.load(db)` (idempotent:
 # it must leave data that is already there alone), called in this order.
-DOMAIN_DEMOS = ("employees", "payroll", "bookkeeping", "social_insurance", "partners")
+DOMAIN_DEMOS = (
+    "employees",
+    "payroll",
+    "bookkeeping",
+    "bookkeeping.imports",
+    "social_insurance",
+    "partners",
+)
 
 
 async def _load_domain_demos(db: Database) -> None:
