@@ -363,3 +363,34 @@ async def test_demo_leaves_one_approved_run_per_pay_group_and_is_idempotent(
     locked = await rows(owner_engine, "select status, zengin_sha256 from payroll_runs")
     assert locked[0]["status"] == "locked"
     assert locked[0]["zengin_sha256"] is not None
+
+
+async def test_gross_comes_from_attendance_with_overtime_and_commuting(
+    runtime: Runtime, world: World, owner_engine: AsyncEngine, as_user: As
+) -> None:
+    await add_staff(
+        runtime,
+        world.tenant_a.id,
+        [Staff("0001", commuting=15_000, overtime_hours="10")],
+        pay_month=PAY_MONTH,
+    )
+    operator = await as_user(world.operator)
+    run = await _create(operator)
+    await drain(runtime, owner_engine)
+    results = (await operator.get(f"/api/v1/payroll/runs/{run['id']}/results")).json()
+    r = results["items"][0]
+    # Hourly base 300,000 ÷ 160 h = 1,875; 10 h × 1.25 × 1,875 = 23,437.5 → 23,438.
+    assert r["lines"]["payments"] == [
+        ["基本給", 300_000],
+        ["時間外手当", 23_438],
+        ["通勤手当", 15_000],
+    ]
+    assert (
+        r["amounts"]["gross_pay"],
+        r["amounts"]["taxable_pay"],
+        r["amounts"]["non_taxable_pay"],
+    ) == (
+        338_438,
+        323_438,
+        15_000,
+    )

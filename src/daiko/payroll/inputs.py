@@ -6,10 +6,9 @@ of 500 employees costs a handful of round trips. Which date picks what (§1.1): 
 (標準報酬月額) of the insurance month (翌月徴収: the month before the pay month, unless
 the tenant collects 当月), resident tax of the pay month, attendance of the pay month.
 
-Gross pay (when `daiko.payroll.gross` is absent): base pay (monthly less absence days
-pro rata; daily × days; hourly × scheduled hours), the employee's fixed allowances
-(commuting non-taxable), overtime premiums on the hourly rate (25 %, 50 % over 60 h,
-35 % rest day, 25 % late night) and the month's variable allowances; the month's
+Gross pay comes from `daiko.payroll.gross` (base pay, the employee's fixed allowances,
+§37 premiums on the hourly base, absence and lateness, commuting up to its non-taxable
+limit) plus the month's variable allowances (never in the hourly base); the month's
 variable deductions go to other deductions.
 """
 
@@ -19,7 +18,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, insert, literal, or_, select
@@ -40,6 +39,7 @@ from daiko.payroll.calc import (
     calculate_bonus,
     calculate_month,
 )
+from daiko.payroll.gross import Allowance, Attendance, calculate_gross
 from daiko.payroll.models import PayrollResult, PayrollRun, PayrollRunMember, PayrollSettings
 
 BONUS_KEYS = ("bonus", "賞与")
@@ -106,10 +106,6 @@ async def eligible_employees(session: AsyncSession, run: PayrollRun) -> list[uui
     return list((await session.execute(stmt)).scalars().all())
 
 
-def _yen(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def _hours(value: Decimal | int | None) -> str:
     v = Decimal(value or 0)
     return f"{v.normalize():f}" if v else "0"
@@ -125,58 +121,59 @@ class Gross:
     ledger: dict[str, str]
 
 
-def gross_of(e: Employee, m: EmployeeMonthlyInput | None) -> Gross:
-    """Monthly gross lines of one employee from the master and the month's attendance."""
-    payments: list[tuple[str, int]] = []
-    taxable = non_taxable = 0
+def gross_of(e: Employee, m: EmployeeMonthlyInput | None, pay_date: date) -> Gross:
+    """Monthly gross lines of one employee from the master and the month's attendance,
+    by `daiko.payroll.gross` (§37 premiums, 除外賃金, absence, commuting limit). Hourly
+    staff are paid for days worked × their scheduled hours per day (the monthly input
+    carries days, not hours)."""
     worked = Decimal(m.worked_days) if m else Decimal(0)
     absent = Decimal(m.absence_days) if m else Decimal(0)
     hours = Decimal(e.scheduled_monthly_hours or 0)
-    if e.pay_basis == "monthly":
-        base = Decimal(e.base_amount)
-        if absent and e.scheduled_days:
-            base -= Decimal(e.base_amount) * absent / Decimal(e.scheduled_days)
-        hourly = Decimal(e.base_amount) / hours if hours else Decimal(0)
-    elif e.pay_basis == "daily":
-        base = Decimal(e.base_amount) * worked
-        hourly = Decimal(e.base_amount) / Decimal(8)
-    else:
-        base = Decimal(e.base_amount) * hours
-        hourly = Decimal(e.base_amount)
-    base_yen = max(0, _yen(base))
-    payments.append(("基本給", base_yen))
-    taxable += base_yen
+    days = Decimal(e.scheduled_days) if e.scheduled_days else None
+    per_day = hours / days if hours and days else Decimal(8)
+    allowances: list[Allowance] = []
+    commuting = 0
     for allowance in e.allowances or []:
         amount = int(allowance.get("amount", 0))
         if not amount:
             continue
         kind = allowance.get("kind", "other")
+        if kind == "commuting":
+            commuting += amount
+            continue
         name = str(allowance.get("name") or ALLOWANCE_NAMES.get(kind, kind))
-        is_taxable = bool(allowance.get("taxable", kind != "commuting"))
-        payments.append((name, amount))
-        if is_taxable:
-            taxable += amount
-        else:
-            non_taxable += amount
+        allowances.append(
+            Allowance(name=name, amount=amount, taxable=bool(allowance.get("taxable", True)))
+        )
     other = 0
     if m is not None:
-        premiums = (
-            ("時間外手当", m.overtime_hours, Decimal("1.25")),
-            ("60時間超残業手当", m.overtime_over60_hours, Decimal("1.5")),
-            ("休日手当", m.rest_day_hours, Decimal("1.35")),
-            ("深夜手当", m.late_night_hours, Decimal("0.25")),
-        )
-        for name, h, rate in premiums:
-            amount = _yen(hourly * Decimal(h or 0) * rate)
-            if amount:
-                payments.append((name, amount))
-                taxable += amount
         for name, amount in (m.variable_allowances or {}).items():
             if name in BONUS_KEYS or not amount:
                 continue
-            payments.append((name, int(amount)))
-            taxable += int(amount)
+            # 臨時に支払われた賃金: never part of the hourly base.
+            allowances.append(Allowance(name=name, amount=int(amount), counts_for_overtime=False))
         other = sum(int(v) for v in (m.variable_deductions or {}).values())
+    result = calculate_gross(
+        Attendance(
+            pay_date=pay_date,
+            pay_basis=e.pay_basis,  # type: ignore[arg-type]
+            base_rate=e.base_amount,
+            average_monthly_scheduled_hours=hours or None,
+            scheduled_daily_hours=per_day,
+            scheduled_days=days,
+            days_worked=worked,
+            hours_worked=worked * per_day if e.pay_basis == "hourly" else Decimal(0),
+            allowances=tuple(allowances),
+            commuting_allowance=commuting,
+            overtime_hours=Decimal(m.overtime_hours + m.overtime_over60_hours) if m else Decimal(0),
+            statutory_rest_day_hours=Decimal(m.rest_day_hours) if m else Decimal(0),
+            late_night_hours=Decimal(m.late_night_hours) if m else Decimal(0),
+            absence_days=absent,
+            lateness_hours=Decimal(m.lateness_hours) if m else Decimal(0),
+        )
+    )
+    payments = [(line.name, line.amount) for line in result.lines]
+    taxable, non_taxable = result.taxable_pay, result.non_taxable_pay
     attendance = [
         ("出勤日数", f"{worked.normalize():f}日" if m else "-"),
         ("欠勤日数", f"{absent.normalize():f}日" if m else "-"),
@@ -426,7 +423,7 @@ def _row(
                 "notes": [*notes, *b.notes],
             },
         }
-    g = gross_of(e, month)
+    g = gross_of(e, month, run.pay_date)
     pay_month = _first(run.pay_date)
     r = calculate_month(
         MonthInput(
