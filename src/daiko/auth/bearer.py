@@ -9,17 +9,19 @@ A token for a deactivated client is refused outright.
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.auth.clock import utcnow
 from daiko.auth.events import auth_event
 from daiko.auth.keys import load_ring
-from daiko.auth.models import PartnerClient
-from daiko.auth.partners import is_revoked, live_grants, token_audience, token_issuer
+from daiko.auth.partners import token_audience, token_issuer
 from daiko.auth.principal import Principal
-from daiko.auth.tokens import KeyRingError, TokenError
+from daiko.auth.tokens import KeyRing, KeyRingError, TokenError
 from daiko.errors import NotAuthenticated
 from daiko.runtime import Runtime
 from daiko.tenancy.principals import partner_principal
@@ -27,32 +29,61 @@ from daiko.tenancy.principals import partner_principal
 INVALID = "the access token is invalid, expired or revoked"
 
 
+# The verification ring is cached per process for a short while: unsealing the keys on
+# every request was most of a partner request's cost. A token the cached ring refuses
+# is tried once more against a freshly loaded ring (a key minted by another process), and
+# `KeyRing.verify` re-checks each key's `not_after` at its own `now`, so a cached ring
+# never accepts a key past its end.
+RING_TTL_SECONDS = 30.0
+_rings: dict[int, tuple[float, KeyRing]] = {}
+
+# Revocation, the client's state and its live grants in one round trip.
+_CHECKS = text(
+    """
+    select r.revoked, c.active, g.tenant_id, g.scopes
+    from (select exists(select 1 from revoked_tokens where jti = :jti) as revoked) r
+    left join partner_clients c on c.client_id = :client_id
+    left join lateral daiko_partner_tenant_ids(:client_id) g on true
+    """
+)
+
+
+async def _ring(runtime: Runtime, session: AsyncSession, now: datetime, *, fresh: bool) -> KeyRing:
+    cached = _rings.get(id(runtime))
+    if not fresh and cached is not None and time.monotonic() < cached[0]:
+        return cached[1]
+    ring = await load_ring(session, runtime.settings, now)
+    _rings[id(runtime)] = (time.monotonic() + RING_TTL_SECONDS, ring)
+    return ring
+
+
 async def resolve_bearer(runtime: Runtime, token: str) -> Principal:
     settings = runtime.settings
     now = utcnow(runtime)
+    issuer, audience = token_issuer(settings), token_audience(settings)
     async with runtime.db.global_session() as session:
         try:
-            ring = await load_ring(session, settings, now)
-            claims = ring.verify(
-                token, issuer=token_issuer(settings), audience=token_audience(settings), now=now
-            )
+            try:
+                ring = await _ring(runtime, session, now, fresh=False)
+                claims = ring.verify(token, issuer=issuer, audience=audience, now=now)
+            except (TokenError, KeyRingError):
+                ring = await _ring(runtime, session, now, fresh=True)
+                claims = ring.verify(token, issuer=issuer, audience=audience, now=now)
         except (TokenError, KeyRingError) as exc:
             reason = exc.reason if isinstance(exc, TokenError) else "no_keys"
             auth_event("bearer token refused", reason=reason)
             raise NotAuthenticated(INVALID) from None
         client_id = str(claims.get("client_id") or claims["sub"])
-        if await is_revoked(session, claims["jti"]):
-            auth_event("bearer token refused", reason="revoked", client_id=client_id)
-            raise NotAuthenticated(INVALID)
-        active = (
-            await session.execute(
-                select(PartnerClient.active).where(PartnerClient.client_id == client_id)
-            )
-        ).scalar_one_or_none()
-        if not active:
-            auth_event("bearer token refused", reason="client_inactive", client_id=client_id)
-            raise NotAuthenticated(INVALID)
-        grants = await live_grants(session, client_id)
+        rows = (
+            await session.execute(_CHECKS, {"jti": claims["jti"], "client_id": client_id})
+        ).all()
+    if rows[0].revoked:
+        auth_event("bearer token refused", reason="revoked", client_id=client_id)
+        raise NotAuthenticated(INVALID)
+    if not rows[0].active:
+        auth_event("bearer token refused", reason="client_inactive", client_id=client_id)
+        raise NotAuthenticated(INVALID)
+    grants = {r.tenant_id: frozenset(r.scopes) for r in rows if r.tenant_id is not None}
     scopes = frozenset(str(claims["scope"]).split())
     named = {uuid.UUID(t) for t in claims.get("tid") or []}
     per_tenant = {

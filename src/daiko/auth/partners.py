@@ -160,11 +160,6 @@ async def revoke_token(
     auth_event("access token revoked", client_id=client.client_id, jti=claims["jti"])
 
 
-async def is_revoked(session: AsyncSession, jti: str) -> bool:
-    found = await session.execute(select(RevokedToken.jti).where(RevokedToken.jti == jti))
-    return found.first() is not None
-
-
 def requested_scopes(raw: str | None) -> frozenset[str] | None:
     if raw is None or not raw.strip():
         return None
