@@ -67,3 +67,18 @@ async def test_an_import_of_a_recent_hire_opens_its_procedures(
         )
     procs = await rows(owner_engine, "select kind from si_procedures order by kind")
     assert procs == [{"kind": "koyo_acquisition"}, {"kind": "shaho_acquisition"}]
+
+
+async def test_a_leaving_date_set_by_an_edit_opens_the_leave_procedures(
+    runtime: Runtime, world: World, owner_engine: AsyncEngine
+) -> None:
+    tid = world.tenant_a.id
+    leave = today_jst() + dt.timedelta(days=10)
+    async with runtime.db.session(scope_of_tenant(tid)) as session:
+        old = await employees.create_employee(session, ACTOR, tid, raw("E1", dt.date(2015, 4, 1)))
+        await employees.update_employee(session, ACTOR, old, {"leave_date": leave.isoformat()})
+    procs = await rows(owner_engine, "select kind, event_date from si_procedures order by kind")
+    assert procs == [
+        {"kind": "koyo_loss", "event_date": leave},
+        {"kind": "shaho_loss", "event_date": leave},
+    ]

@@ -340,6 +340,9 @@ async def update_employee(
         resource_id=employee.id,
         details={"fields": changed},
     )
+    if "leave_date" in changed and employee.leave_date is not None:
+        # A leaving date set by an edit is the same fact as `leave_employee`'s.
+        await _life_event(session, employee, "leave")
     return employee
 
 

@@ -28,6 +28,9 @@ EVENT_TYPES: Final[dict[str, str]] = {
     "document.verified": "An uploaded document version passed its checks.",
     "payroll_run.approved": "A payroll run was approved.",
     "job.finished": "A background job succeeded or failed for good.",
+    "social_insurance.procedure_status_changed": (
+        "A social-insurance procedure moved on (submitted, arrived, completed, returned)."
+    ),
     "webhook.test": "A test event sent on request from the portal or the API.",
 }
 
