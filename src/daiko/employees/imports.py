@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import unicodedata
 import uuid
 import zipfile
@@ -50,6 +49,7 @@ from daiko.employees.models import (
 )
 from daiko.errors import Conflict, InvalidInput
 from daiko.ids import new_id
+from daiko.security.fields import field_sealer
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -396,24 +396,12 @@ PURPOSES = {
 
 
 async def batch_sealer(session: AsyncSession, tenant_id: uuid.UUID) -> Sealer:
-    """`encrypt_field` for thousands of cells: the tenant's active data key is read and
-    unwrapped once, not once per cell (a file of 10,000 rows seals 30,000 values).
-    Tokens are exactly `encrypt_field`'s (`v1:<version>:…`, same AAD), which the import
-    tests prove by revealing an imported My Number through `decrypt_field`.
-    TODO(security owner): a public `encrypt_fields` in `daiko.security.fields`."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    from daiko.security import fields as f
-    from daiko.security.keys import NONCE_BYTES
-
-    version, key = await f._active_data_key(session, tenant_id, f.default_keyring())
-    aead = AESGCM(key)
+    """Seal thousands of cells with one read of the tenant's data key
+    (`daiko.security.fields.field_sealer`)."""
+    sealer = await field_sealer(session, tenant_id)
 
     async def seal(value: str, what: str) -> str:
-        purpose = PURPOSES[what]
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = aead.encrypt(nonce, value.encode("utf-8"), f._aad(tenant_id, purpose, version))
-        return f"{f.FORMAT_PREFIX}:{version}:{f._b64(nonce + sealed)}"
+        return sealer.seal(value, purpose=PURPOSES[what])
 
     return seal
 

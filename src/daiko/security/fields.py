@@ -109,12 +109,34 @@ async def encrypt_field(
     """Seal `plaintext` for `tenant_id` and `purpose`; returns a `v1:` token to store.
     Creates the tenant's first data key on first use (in the caller's transaction)."""
     _check_purpose(purpose)
+    sealer = await field_sealer(session, tenant_id, keyring=keyring)
+    return sealer.seal(plaintext, purpose=purpose)
+
+
+class FieldSealer:
+    """`encrypt_field` for many values of one tenant: the active data key is read and
+    unwrapped once (an import of 10,000 rows seals 30,000 values). Tokens are exactly
+    `encrypt_field`'s. Build with `field_sealer`; use within the same transaction."""
+
+    def __init__(self, tenant_id: uuid.UUID, version: int, key: bytes) -> None:
+        self._tenant_id = tenant_id
+        self._version = version
+        self._aead = AESGCM(key)
+
+    def seal(self, plaintext: str, *, purpose: str) -> str:
+        _check_purpose(purpose)
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._aead.encrypt(
+            nonce, plaintext.encode("utf-8"), _aad(self._tenant_id, purpose, self._version)
+        )
+        return f"{FORMAT_PREFIX}:{self._version}:{_b64(nonce + sealed)}"
+
+
+async def field_sealer(
+    session: AsyncSession, tenant_id: uuid.UUID, *, keyring: MasterKeyring | None = None
+) -> FieldSealer:
     version, key = await _active_data_key(session, tenant_id, keyring or default_keyring())
-    nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(
-        nonce, plaintext.encode("utf-8"), _aad(tenant_id, purpose, version)
-    )
-    return f"{FORMAT_PREFIX}:{version}:{_b64(nonce + sealed)}"
+    return FieldSealer(tenant_id, version, key)
 
 
 def _parse(token: str) -> tuple[int, bytes]:
