@@ -79,7 +79,7 @@ async def test_console_to_portal(
     assert fragment.headers.get("hx-refresh") == "true"
     page = await operator.get(run_url)
     assert "You prepared this run: another person approves it." in page.text or (
-        "あなたが準備した" in page.text
+        "この計算はあなたが準備しました。" in page.text
     )
     assert "/approve" not in page.text
 
