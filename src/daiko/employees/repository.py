@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.employees.models import (
@@ -223,7 +224,7 @@ async def grades_for(
             EmployeeGrade.effective_month <= first_of_month(insurance_month),
         )
         .order_by(EmployeeGrade.employee_id, EmployeeGrade.effective_month.desc())
-        .distinct(EmployeeGrade.employee_id)
+        .ext(distinct_on(EmployeeGrade.employee_id))
     )
     return {g.employee_id: g for g in (await session.execute(stmt)).scalars()}
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, insert, literal, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.employees.models import (
@@ -41,6 +42,7 @@ from daiko.payroll.calc import (
 )
 from daiko.payroll.gross import Allowance, Attendance, calculate_gross
 from daiko.payroll.models import PayrollResult, PayrollRun, PayrollRunMember, PayrollSettings
+from daiko.payroll.premiums import charged_insurance_months
 
 BONUS_KEYS = ("bonus", "賞与")
 ALLOWANCE_NAMES = {
@@ -243,7 +245,7 @@ async def build_results(
             EmployeeGrade.effective_month <= insurance_month,
         )
         .order_by(EmployeeGrade.employee_id, EmployeeGrade.effective_month.desc())
-        .distinct(EmployeeGrade.employee_id),
+        .ext(distinct_on(EmployeeGrade.employee_id)),
     )
     fiscal_year = pay_month.year if pay_month.month >= 6 else pay_month.year - 1
     notices = await _by_employee(
@@ -265,10 +267,11 @@ async def build_results(
     society_ids = {e.society_id for e in employees.values() if e.society_id is not None}
     insurers = await _insurers(session, run.tenant_id, society_ids, insurance_month)
     previous_after_insurance: dict[uuid.UUID, int] = {}
+    counted: dict[uuid.UUID, tuple[int, int]] = {}
     if run.kind == "bonus":
-        previous_after_insurance = await _previous_month_after_insurance(
-            session, run, [eid for _, eid in members]
-        )
+        member_ids = [eid for _, eid in members]
+        previous_after_insurance = await _previous_month_after_insurance(session, run, member_ids)
+        counted = await _bonus_already_counted(session, run, member_ids)
     method = settings.withholding_method if settings else "table"
     rows: list[dict[str, Any]] = []
     for seq, eid in members:
@@ -288,6 +291,7 @@ async def build_results(
                     method,
                     collection,
                     previous_after_insurance.get(eid),
+                    counted.get(eid, (0, 0)),
                 )
             )
         except InvalidInput as exc:
@@ -351,6 +355,49 @@ async def _previous_month_after_insurance(
     return {eid: int(v) for eid, v in (await session.execute(stmt)).all()}
 
 
+async def _bonus_already_counted(
+    session: AsyncSession, run: PayrollRun, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """Each employee's 標準賞与額 already counted before this bonus (§1.5): for health in
+    the April–March year of the pay date, for pension in its calendar month. Earlier
+    approved bonus runs count, except a run a later approved run corrects (and the run
+    this one corrects): a correction replaces, it does not add."""
+    pay = run.pay_date
+    fy_start = date(pay.year if pay.month >= 4 else pay.year - 1, 4, 1)
+    done = ("approved", "locked")
+    corrected = select(PayrollRun.corrects_run_id).where(
+        PayrollRun.tenant_id == run.tenant_id,
+        PayrollRun.status.in_(done),
+        PayrollRun.corrects_run_id.is_not(None),
+    )
+    earlier = select(PayrollRun.id, PayrollRun.pay_date).where(
+        PayrollRun.tenant_id == run.tenant_id,
+        PayrollRun.kind == "bonus",
+        PayrollRun.status.in_(done),
+        PayrollRun.id != run.id,
+        PayrollRun.pay_date >= fy_start,
+        PayrollRun.pay_date <= pay,
+        PayrollRun.id.not_in(corrected),
+    )
+    if run.corrects_run_id is not None:
+        earlier = earlier.where(PayrollRun.id != run.corrects_run_id)
+    runs: dict[uuid.UUID, date] = {r.id: r.pay_date for r in (await session.execute(earlier)).all()}
+    if not runs:
+        return {}
+    stmt = select(PayrollResult.run_id, PayrollResult.employee_id, PayrollResult.taxable_pay).where(
+        PayrollResult.tenant_id == run.tenant_id,
+        PayrollResult.run_id.in_(list(runs)),
+        PayrollResult.employee_id.in_(list(ids)),
+    )
+    out: dict[uuid.UUID, tuple[int, int]] = {}
+    for run_id, eid, amount in (await session.execute(stmt)).all():
+        standard = int(amount) // 1000 * 1000  # 標準賞与額: below ¥1,000 truncated
+        health, pension = out.get(eid, (0, 0))
+        same_month = (runs[run_id].year, runs[run_id].month) == (pay.year, pay.month)
+        out[eid] = (health + standard, pension + (standard if same_month else 0))
+    return out
+
+
 def _row(
     run: PayrollRun,
     seq: int,
@@ -362,6 +409,7 @@ def _row(
     method: str,
     collection: str,
     previous_after_insurance: int | None,
+    bonus_counted: tuple[int, int] = (0, 0),
 ) -> dict[str, Any]:
     prefecture = e.prefecture if insurer is None else None
     enrolled = e.social_insurance_enrolled and grade is not None
@@ -391,6 +439,8 @@ def _row(
                 insurer=insurer,
                 employment_insurance_industry=e.employment_insurance_industry,  # type: ignore[arg-type]
                 previous_month_after_insurance=previous_after_insurance,
+                health_standard_bonus_this_fiscal_year=bonus_counted[0],
+                pension_standard_bonus_this_month=bonus_counted[1],
                 withholding_column=e.withholding_column,  # type: ignore[arg-type]
                 dependents=e.dependents,
                 withholding_method=method,  # type: ignore[arg-type]
@@ -425,6 +475,16 @@ def _row(
         }
     g = gross_of(e, month, run.pay_date)
     pay_month = _first(run.pay_date)
+    # Join and leave months (§1.6): the insurance months this payslip deducts. A
+    # leaver's last pay (the run of the month they leave in, or later) also deducts
+    # every premium month up to the one before the loss date's month.
+    period_end = month_bounds(run.period)[1]
+    charged = charged_insurance_months(
+        insurance_month=_prev_month(pay_month) if collection == "next_month" else pay_month,
+        hire_date=e.hire_date,
+        loss_date=e.leave_date + timedelta(days=1) if e.leave_date else None,
+        final_pay=e.leave_date is not None and e.leave_date <= period_end,
+    )
     r = calculate_month(
         MonthInput(
             pay_date=run.pay_date,
@@ -444,6 +504,7 @@ def _row(
             social_insurance_enrolled=enrolled,
             employment_insurance_enrolled=e.employment_insurance_enrolled,
             premium_collection=collection,  # type: ignore[arg-type]
+            charged_insurance_months=charged,
         )
     )
     return common | {
