@@ -17,6 +17,11 @@ from tests.auth.oidc_provider import OidcProvider, Subject
 from tests.factories import World
 
 
+@pytest.fixture(autouse=True)
+def english(client: httpx.AsyncClient) -> None:
+    client.headers["accept-language"] = "en"  # the refusal texts below are the English ones
+
+
 @pytest.fixture
 def provider() -> Iterator[OidcProvider]:
     p = OidcProvider(client_id="daiko-portal", client_secret="s3cret with spaces&symbols")
@@ -105,7 +110,9 @@ async def test_callback_in_another_browser_or_twice_is_refused(
     async with httpx.AsyncClient() as browser:
         back = urlsplit((await browser.get(began.headers["location"])).headers["location"])
     callback = f"{back.path}?{back.query}"
-    async with httpx.AsyncClient(transport=client._transport, base_url=client.base_url) as victim:
+    async with httpx.AsyncClient(
+        transport=client._transport, base_url=client.base_url, headers={"accept-language": "en"}
+    ) as victim:
         r = await victim.get(callback)  # no state cookie: login CSRF attempt
     assert r.status_code == 400
     assert "This sign-in was started in another browser" in r.text

@@ -186,6 +186,7 @@ async def test_reset_pages_round_trip(
     client: httpx.AsyncClient, passwords: World, clock: Clock, runtime: Runtime
 ) -> None:
     _clear_mail(runtime)
+    client.headers["accept-language"] = "en"  # the English texts below
     member = passwords.tenant_b.users["client_viewer"]
     page = await client.get("/auth/password-reset")
     csrf = page.cookies["daiko_csrf"]
