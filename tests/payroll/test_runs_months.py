@@ -16,6 +16,7 @@ from daiko.employees.models import EmployeeMonthlyInput
 from daiko.ids import new_id
 from daiko.runtime import Runtime
 from daiko.tenancy.scope import scope_of_tenant
+from tests.cases.seed import seed_case
 from tests.factories import TestUser, World
 from tests.payroll.runhelp import As, Staff, add_staff, drain, writer
 
@@ -103,3 +104,24 @@ async def test_bonus_caps_count_earlier_approved_bonuses(
     # (× 9.85 % = 71,905 → 35,952.5 → 35,952); pension: a new month, 1,000,000 in full.
     assert winter["0001"]["health_insurance"] == 35_952
     assert winter["0001"]["pension"] == 91_500
+
+
+async def test_a_run_answers_the_payroll_case_it_is_started_from(
+    runtime: Runtime, world: World, owner_engine: AsyncEngine, as_user: As
+) -> None:
+    a, b = world.tenant_a.id, world.tenant_b.id
+    inputs = await seed_case(owner_engine, a, type_="payroll", title="給与データ 10月")
+    inquiry = await seed_case(owner_engine, a)
+    foreign = await seed_case(owner_engine, b, type_="payroll")
+    operator = await as_user(world.operator)
+    body = {"kind": "monthly", "pay_group": "monthly", "pay_date": "2026-10-23"}
+    for case_id, reason in (
+        (inquiry, "not an open payroll case"),
+        (foreign, "no such case in this tenant"),
+    ):
+        r = await operator.post("/api/v1/payroll/runs", json={**body, "case_id": str(case_id)})
+        assert r.status_code == 422
+        assert r.json()["errors"] == [{"field": "case_id", "reason": reason}]
+    r = await operator.post("/api/v1/payroll/runs", json={**body, "case_id": str(inputs)})
+    assert r.status_code == 201, r.text
+    assert r.json()["case_id"] == str(inputs)

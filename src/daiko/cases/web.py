@@ -588,6 +588,9 @@ async def case_page(
             if allows(principal, Action.CASES_ASSIGN, case.tenant_id)
             else [],
             "checklist_kinds": CHECKLIST_KINDS,
+            "may_run_payroll": case.type == "payroll"
+            and operator_side
+            and allows(principal, Action.PAYROLL_RUN, case.tenant_id),
         },
     )
 

@@ -25,6 +25,9 @@ class RunCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     tenant_id: uuid.UUID | None = None
     period: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")] | None = None
     corrects_run_id: uuid.UUID | None = None
+    case_id: uuid.UUID | None = None
+    """The payroll case the run answers (e.g. the client's payroll-inputs request);
+    default: the period's recurring payroll case, else a new one."""
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
     calculate: bool = False
     """Start the calculation right away."""

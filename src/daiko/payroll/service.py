@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from daiko.audit.service import SystemActor, record
 from daiko.auth.policy import Action, authorize
 from daiko.auth.principal import Principal
+from daiko.cases import repository as cases_repo
 from daiko.cases import service as cases
 from daiko.errors import Conflict, Forbidden, InvalidInput, NotFound
 from daiko.ids import new_id
@@ -233,6 +234,13 @@ async def _case_for(
     period: str,
     title: str,
 ) -> uuid.UUID:
+    if data.case_id is not None:
+        chosen = await cases_repo.get_case(session, data.case_id)
+        if chosen is None or chosen.tenant_id != tenant_id:
+            raise InvalidInput.field("case_id", "no such case in this tenant")
+        if chosen.type != "payroll" or chosen.status in ("closed", "rejected", "cancelled"):
+            raise InvalidInput.field("case_id", "not an open payroll case")
+        return chosen.id
     key = f"{data.pay_group}/{period}" if data.kind == "monthly" else None
     if key is not None:
         case = await repo.payroll_case(session, tenant_id, key)

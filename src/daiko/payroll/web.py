@@ -224,7 +224,9 @@ async def create_from_page(request: Request[Any, Any, Any], db_session: AsyncSes
     """The console's "new run" form: create and start the calculation at once."""
     principal = require_principal(request)
     form = await request.form()
-    response = Redirect("/console/payroll", status_code=303)
+    # From a case page the refusal goes back to that case.
+    back = _form_value(form, "case_id")
+    response = Redirect(f"/cases/{back}" if back else "/console/payroll", status_code=303)
     created: list[PayrollRun] = []
 
     async def change() -> str:
@@ -238,11 +240,18 @@ async def create_from_page(request: Request[Any, Any, Any], db_session: AsyncSes
         kind = _form_value(form, "kind") or "monthly"
         if kind not in ("monthly", "bonus"):
             raise InvalidInput.field("kind", "monthly or bonus")
+        case_id: uuid.UUID | None = None
+        if raw_case := _form_value(form, "case_id"):
+            try:
+                case_id = uuid.UUID(raw_case)
+            except ValueError:
+                raise InvalidInput.field("case_id", "no such case") from None
         data = RunCreate(
             kind=kind,  # type: ignore[arg-type]
             pay_group=_form_value(form, "pay_group") or "monthly",
             pay_date=pay_date,
             tenant_id=tenant_id,
+            case_id=case_id,
             calculate=True,
         )
         run = await service.create_run(db_session, principal, tenant_id, data)
