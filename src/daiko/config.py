@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     rate_limit: int = Field(default=600, ge=1, le=1_000_000)
     rate_limit_window: int = Field(default=60, ge=1, le=86_400)
+    # The e-Gov filing backend. Only the recording double exists: real submission needs
+    # a registered software ID and credentials (see daiko.social_insurance.egov).
+    egov: Literal["recording"] = "recording"
 
     base_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from daiko.config import ConfigError, get_settings
 from daiko.social_insurance import egov
 
 
@@ -54,5 +55,10 @@ def test_the_client_is_chosen_by_the_setting(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("DAIKO_EGOV", raising=False)
     assert isinstance(egov.current_egov(), egov.RecordingEGov)
     monkeypatch.setenv("DAIKO_EGOV", "live")
-    with pytest.raises(RuntimeError, match="no live e-Gov client"):
-        egov.current_egov()
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="DAIKO_EGOV"):
+            egov.current_egov()
+    finally:
+        monkeypatch.delenv("DAIKO_EGOV")
+        get_settings.cache_clear()

@@ -16,10 +16,11 @@ move an arrival through its states. Any other value fails loudly rather than pre
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, Protocol
+
+from daiko.config import get_settings
 
 EGovStatus = Literal["arrived", "under_review", "completed", "returned"]
 EGOV_STATUSES: tuple[EGovStatus, ...] = ("arrived", "under_review", "completed", "returned")
@@ -131,10 +132,7 @@ def use_egov(client: EGovClient | None) -> None:
 def current_egov() -> EGovClient:
     if _override is not None:
         return _override
-    backend = os.environ.get("DAIKO_EGOV", "recording")
+    backend = get_settings().egov  # a value other than "recording" stops at start-up
     if backend == "recording":
         return _recording
-    raise RuntimeError(
-        f"DAIKO_EGOV={backend!r}: no live e-Gov client is configured (registered "
-        "software ID and credentials are needed); use 'recording'"
-    )
+    raise RuntimeError(f"DAIKO_EGOV={backend!r}: no such e-Gov client")  # pragma: no cover
