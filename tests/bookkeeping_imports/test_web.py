@@ -120,7 +120,7 @@ async def test_portal_member_uploads_and_sees_it_waiting(world: World, as_user: 
     )
     assert r.status_code == 303
     r = await member.get(r.headers["location"])
-    assert "An operator will check and import this file." in r.text
+    assert "担当者が確認して取り込みます。" in r.text  # ja, the default
 
 
 async def test_rule_form_refuses_an_unknown_account(world: World, as_user: As) -> None:

@@ -20,16 +20,18 @@ from daiko.tenancy.models import Tenant
 from daiko.web.flash import flash
 from daiko.web.i18n import gettext
 from daiko.web.shell import render
+from daiko.web.vocabulary import N_
 
 PAGE = {"action": Action.WEBHOOKS_MANAGE, "page": True}
 EVENT_LABELS = {
-    "case.status_changed": "A case changed status",
-    "case.sla_warning": "A case is close to its SLA",
-    "case.sla_breached": "A case missed its SLA",
-    "document.verified": "A document was verified",
-    "payroll_run.approved": "A payroll run was approved",
-    "job.finished": "A background job finished",
-    "webhook.test": "Test event",
+    "case.status_changed": N_("A case changed status"),
+    "case.sla_warning": N_("A case is close to its SLA"),
+    "case.sla_breached": N_("A case missed its SLA"),
+    "document.verified": N_("A document was verified"),
+    "payroll_run.approved": N_("A payroll run was approved"),
+    "job.finished": N_("A background job finished"),
+    "webhook.test": N_("Test event"),
+    "social_insurance.procedure_status_changed": N_("A social-insurance procedure moved on"),
 }
 
 

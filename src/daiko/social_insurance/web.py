@@ -29,17 +29,18 @@ from daiko.tenancy.models import Tenant
 from daiko.web.flash import flash
 from daiko.web.i18n import gettext
 from daiko.web.shell import render
+from daiko.web.vocabulary import N_
 
 PAGE_SIZE = 100
 STATUS_LABELS = {
-    "draft": "Draft",
-    "ready": "Forms ready",
-    "submitted": "Submitted",
-    "arrived": "Arrived",
-    "under_review": "Under review",
-    "completed": "Completed",
-    "returned": "Returned",
-    "cancelled": "Cancelled",
+    "draft": N_("Draft"),
+    "ready": N_("Forms ready"),
+    "submitted": N_("Submitted"),
+    "arrived": N_("Arrived"),
+    "under_review": N_("Under review"),
+    "completed": N_("Completed"),
+    "returned": N_("Returned"),
+    "cancelled": N_("Cancelled"),
 }
 
 
