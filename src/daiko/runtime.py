@@ -30,4 +30,10 @@ class Runtime:
         )
 
     async def close(self) -> None:
+        """Close what the process opened: extras that hold connections (a listener, a
+        Redis client) offer `aclose`, and go before the engines."""
+        for extra in list(self.extras.values()):
+            aclose = getattr(extra, "aclose", None)
+            if callable(aclose):
+                await aclose()
         await self.db.dispose()

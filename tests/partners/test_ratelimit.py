@@ -48,7 +48,7 @@ async def limited(
     )
     limited_runtime.extras["partners.ratelimiter"] = limiter
     yield create_app(settings, runtime=limited_runtime), limited_runtime
-    await limiter.close()
+    await limiter.aclose()
 
 
 async def test_quota_headers_and_429_per_client_and_tenant(

@@ -4,6 +4,9 @@ The token is verified by `KeyRing` (one algorithm, our own keys, issuer, audienc
 expiry); then, every request, its `jti` is checked against revocations and its tenants
 against the live grants, so the principal's scope is at most what tenants allow *now*.
 A token for a deactivated client is refused outright.
+
+The answer is kept for a few seconds in `PrincipalCache`, which the database empties
+whenever any of that state changes (see `daiko.auth.principal_cache`).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +24,9 @@ from daiko.auth.events import auth_event
 from daiko.auth.keys import load_ring
 from daiko.auth.partners import token_audience, token_issuer
 from daiko.auth.principal import Principal
+from daiko.auth.principal_cache import PrincipalCache
 from daiko.auth.tokens import KeyRing, KeyRingError, TokenError
+from daiko.db.urls import app_url, libpq_dsn
 from daiko.errors import NotAuthenticated
 from daiko.runtime import Runtime
 from daiko.tenancy.principals import partner_principal
@@ -57,9 +62,33 @@ async def _ring(runtime: Runtime, session: AsyncSession, now: datetime, *, fresh
     return ring
 
 
+_CACHE_KEY = "auth.principal_cache"
+
+
+def principal_cache(runtime: Runtime) -> PrincipalCache:
+    found = runtime.extras.get(_CACHE_KEY)
+    if isinstance(found, PrincipalCache):
+        return found
+    cache = PrincipalCache(libpq_dsn(app_url(runtime.settings)))
+    runtime.extras[_CACHE_KEY] = cache
+    return cache
+
+
 async def resolve_bearer(runtime: Runtime, token: str) -> Principal:
-    settings = runtime.settings
     now = utcnow(runtime)
+    cache = principal_cache(runtime)
+    use_cache = await cache.ready()
+    if use_cache and (hit := cache.get(token, now)) is not None:
+        return hit
+    generation = cache.generation
+    principal, expires_at = await _resolve(runtime, token, now)
+    if use_cache:
+        cache.put(token, principal, expires_at, generation)
+    return principal
+
+
+async def _resolve(runtime: Runtime, token: str, now: datetime) -> tuple[Principal, datetime]:
+    settings = runtime.settings
     issuer, audience = token_issuer(settings), token_audience(settings)
     async with runtime.db.global_session() as session:
         try:
@@ -92,4 +121,5 @@ async def resolve_bearer(runtime: Runtime, token: str) -> Principal:
         if tenant in named and granted & scopes
     }
     principal = partner_principal(client_id, per_tenant, scopes)
-    return dataclasses.replace(principal, tenant_oauth_scopes=per_tenant)
+    expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
+    return dataclasses.replace(principal, tenant_oauth_scopes=per_tenant), expires_at

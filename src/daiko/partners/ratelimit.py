@@ -67,7 +67,7 @@ def decide(tat_ms: float, now_ms: float, interval_ms: float, burst_ms: float, ok
 class Limiter(Protocol):
     async def hit(self, tenant_id: uuid.UUID, bucket: str) -> Decision: ...
 
-    async def close(self) -> None: ...
+    async def aclose(self) -> None: ...
 
 
 _GCRA = """
@@ -102,7 +102,7 @@ class RedisLimiter:
         )
         return decide(float(tat), now_ms, self.interval_ms, self.burst_ms, bool(int(ok)))
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         await self.client.aclose()
 
 
@@ -149,7 +149,7 @@ class PostgresLimiter:
                 float(peek.tat_ms), float(peek.now_ms), self.interval_ms, self.burst_ms, False
             )
 
-    async def close(self) -> None:
+    async def aclose(self) -> None:
         return None
 
 
