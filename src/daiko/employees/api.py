@@ -77,9 +77,11 @@ def _with_etag(content: Any, version: int, status_code: int = HTTP_200_OK) -> Re
 
 async def _out(session: AsyncSession, employee: Employee) -> EmployeeOut:
     last4 = await repo.my_number_last4(session, employee.tenant_id, [employee.id])
-    return EmployeeOut.of(
-        employee, my_number_last4=last4.get(employee.id), bank_name=service.bank_name_of(employee)
-    )
+    return _out_of(employee, last4.get(employee.id))
+
+
+def _out_of(employee: Employee, last4: str | None) -> EmployeeOut:
+    return EmployeeOut.of(employee, my_number_last4=last4, bank_name=service.bank_name_of(employee))
 
 
 async def _outs(session: AsyncSession, employees: list[Employee]) -> list[EmployeeOut]:
@@ -182,7 +184,6 @@ class EmployeeController(Controller):
             pay_group=pay_group,
             q=q.strip() if q else None,
         )
-        rows: list[Employee]
         if updated_since is not None and updated_since.tzinfo is None:
             updated_since = updated_since.replace(tzinfo=UTC)  # a time without zone is UTC
         if updated_since is not None:
@@ -192,14 +193,11 @@ class EmployeeController(Controller):
                 if not isinstance(key, datetime):
                     raise InvalidInput.field("cursor", "not a cursor of this list")
                 after_t = (key, row_id)
-            rows = list(
-                await repo.list_updated_since(
-                    db_session, where, updated_since, after=after_t, limit=limit + 1
-                )
-            )
+            stmt = repo.updated_since_stmt(where, updated_since, after=after_t, limit=limit + 1)
+            rows = await repo.with_my_number_last4(db_session, stmt)
             page = rows[:limit]
             next_cursor = (
-                encode_cursor(page[-1].updated_at, page[-1].id) if len(rows) > limit else None
+                encode_cursor(page[-1][0].updated_at, page[-1][0].id) if len(rows) > limit else None
             )
         else:
             after_c: tuple[str, uuid.UUID] | None = None
@@ -208,12 +206,13 @@ class EmployeeController(Controller):
                 if not isinstance(key, str):
                     raise InvalidInput.field("cursor", "not a cursor of this list")
                 after_c = (key, row_id)
-            rows = list(
-                await repo.list_employees(db_session, where, after=after_c, limit=limit + 1)
-            )
+            stmt = repo.list_stmt(where, after=after_c, limit=limit + 1)
+            rows = await repo.with_my_number_last4(db_session, stmt)
             page = rows[:limit]
-            next_cursor = encode_cursor(page[-1].code, page[-1].id) if len(rows) > limit else None
-        return EmployeePage(items=await _outs(db_session, page), next_cursor=next_cursor)
+            next_cursor = (
+                encode_cursor(page[-1][0].code, page[-1][0].id) if len(rows) > limit else None
+            )
+        return EmployeePage(items=[_out_of(e, last4) for e, last4 in page], next_cursor=next_cursor)
 
     @post("/", opt=WRITE, status_code=HTTP_201_CREATED)
     async def create_employee(
@@ -250,10 +249,10 @@ class EmployeeController(Controller):
     ) -> Response[EmployeeOut]:
         """One employee (My Number masked). ETag: its version."""
         principal = require_principal(request)
-        employee = await service.load_employee(
-            db_session, principal, employee_id, Action.EMPLOYEES_READ
-        )
-        return _with_etag(await _out(db_session, employee), employee.version)
+        found = await repo.with_my_number_last4(db_session, repo.find_stmt(employee_id))
+        employee, last4 = found[0] if found else (None, None)
+        employee = service.visible(principal, employee, Action.EMPLOYEES_READ)
+        return _with_etag(_out_of(employee, last4), employee.version)
 
     @patch("/{employee_id:uuid}", opt=WRITE)
     async def update_employee(

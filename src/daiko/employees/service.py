@@ -12,6 +12,7 @@ holds them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -93,6 +94,15 @@ def resolve_tenant(principal: Principal, tenant_id: uuid.UUID | None, action: Ac
     raise InvalidInput.field("tenant_id", "required: you act for several tenants")
 
 
+def visible(principal: Principal, employee: Employee | None, action: Action) -> Employee:
+    """The employee if `principal` may do `action` to it: 404 outside its tenants, 403
+    within them when the role falls short."""
+    if employee is None or employee.tenant_id not in principal.scope:
+        raise NotFound("no such employee")
+    authorize(principal, action, employee.tenant_id)
+    return employee
+
+
 async def load_employee(
     session: AsyncSession,
     principal: Principal,
@@ -102,10 +112,7 @@ async def load_employee(
     for_update: bool = False,
 ) -> Employee:
     """Another tenant's employee is a 404 before it can be a 403."""
-    employee = await repo.find_employee(session, employee_id)
-    if employee is None or employee.tenant_id not in principal.scope:
-        raise NotFound("no such employee")
-    authorize(principal, action, employee.tenant_id)
+    employee = visible(principal, await repo.find_employee(session, employee_id), action)
     if for_update:
         locked = await repo.get_employee(session, employee.tenant_id, employee.id, for_update=True)
         assert locked is not None
@@ -265,8 +272,14 @@ def clean_employee(
 
 
 def bank_name_of(employee: Employee) -> str | None:
+    return _bank_name(employee.family_name_kana, employee.given_name_kana)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bank_name(family_kana: str, given_kana: str) -> str | None:
+    # Cached: every employee in every API page and report is converted, and names repeat.
     try:
-        return rules.holder_name_of(employee.family_name_kana, employee.given_name_kana)
+        return rules.holder_name_of(family_kana, given_kana)
     except ValueError:
         return None
 
