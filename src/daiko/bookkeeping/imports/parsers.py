@@ -87,19 +87,16 @@ def decode(data: bytes) -> tuple[str, str]:
     )
 
 
-def _cell(row: list[str], column: int | None) -> str:
-    if column is None:
-        return ""
-    value = row[column - 1].strip()
-    return value[:MAX_TEXT]
-
-
 def parse_csv(text: str, mapping: ColumnMapping) -> Iterator[ParsedLine | RowError]:
     reader = csv.reader(io.StringIO(text, newline=""))
     dates: dict[str, date] = {}
     m = mapping
     min_cols, exact = m.min_columns, m.columns
     date_ix = m.date - 1
+    # 0-based indexes of the text cells, -1 when the layout has none.
+    desc_ix, party_ix, memo_ix = (
+        -1 if c is None else c - 1 for c in (m.description, m.counterparty, m.memo)
+    )
     skip = m.skip_prefixes
     in_header = m.header_marker is not None
     header_left = m.header_rows
@@ -174,12 +171,12 @@ def parse_csv(text: str, mapping: ColumnMapping) -> Iterator[ParsedLine | RowErr
             yield ParsedLine(
                 line,
                 txn_date,
-                _cell(row, m.description),
-                _cell(row, m.counterparty),
+                row[desc_ix].strip()[:MAX_TEXT] if desc_ix >= 0 else "",
+                row[party_ix].strip()[:MAX_TEXT] if party_ix >= 0 else "",
                 amount,
                 balance,
                 tax_rate,
-                _cell(row, m.memo),
+                row[memo_ix].strip()[:MAX_TEXT] if memo_ix >= 0 else "",
             )
     except csv.Error as exc:
         yield RowError(last + 1, None, f"malformed CSV: {exc}")
