@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from daiko.app import create_app
+from daiko.auth.principal_cache import invalidate_all as invalidate_principals
 from daiko.auth.sessions import COOKIE_NAME
 from daiko.config import Settings, load_settings
 from daiko.db.migrate import upgrade
@@ -147,22 +148,45 @@ async def _session_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     await runtime.close()
 
 
+_EMPTY_ALL: dict[str, str] = {}
+
+
 async def truncate_all(engine: AsyncEngine) -> None:
+    """Empty every table (and restart every sequence) after a test.
+
+    As a superuser (the embedded server, CI's `postgres`) it DELETEs with
+    `session_replication_role = replica`: no triggers, no foreign-key checks, and no
+    new files, about 2 ms where TRUNCATE of 75 tables took 200 ms, a few minutes per
+    run. Any other role falls back to TRUNCATE … CASCADE."""
     async with engine.begin() as conn:
-        tables = (
-            (
-                await conn.execute(
-                    text(
-                        "select tablename from pg_tables where schemaname = 'public'"
-                        " and tablename <> 'alembic_version'"
-                    )
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        key = engine.url.render_as_string(hide_password=True)
+        if key not in _EMPTY_ALL:
+            tables = [
+                r[0]
+                for r in await raw.fetch(
+                    "select quote_ident(tablename) from pg_tables where schemaname = 'public'"
+                    " and tablename <> 'alembic_version'"
                 )
-            )
-            .scalars()
-            .all()
-        )
-        if tables:
-            await conn.execute(text(f"truncate {', '.join(tables)} restart identity cascade"))
+            ]
+            sequences = [
+                r[0]
+                for r in await raw.fetch(
+                    "select quote_ident(sequencename) from pg_sequences where schemaname = 'public'"
+                )
+            ]
+            if await raw.fetchval("select rolsuper from pg_roles where rolname = current_user"):
+                _EMPTY_ALL[key] = "; ".join(
+                    [
+                        "set local session_replication_role = replica",
+                        *(f"delete from {t}" for t in tables),
+                        *(f"alter sequence {q} restart" for q in sequences),
+                    ]
+                )
+            else:
+                _EMPTY_ALL[key] = f"truncate {', '.join(tables)} restart identity cascade"
+        await raw.execute(_EMPTY_ALL[key])
 
 
 @pytest.fixture
@@ -170,6 +194,7 @@ async def runtime(_session_runtime: Runtime, owner_engine: AsyncEngine) -> Async
     """The runtime (settings, database, store, broker URL) with an empty schema."""
     yield _session_runtime
     await truncate_all(owner_engine)
+    invalidate_principals()  # what the emptied tables granted is gone
 
 
 @pytest.fixture
