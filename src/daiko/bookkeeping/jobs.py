@@ -27,7 +27,7 @@ class BookkeepingImportPayload(msgspec.Struct, forbid_unknown_fields=True):
     batch_id: uuid.UUID
 
 
-async def _report(engine: AsyncEngine, job: Job, done: int, total: int) -> None:
+async def _report(engine: AsyncEngine, job: Job, done: int, total: int, what: str) -> None:
     async with AsyncSession(engine) as side, side.begin():
         await side.execute(SET_SCOPE, {"ids": scope_of_tenant(job.tenant_id).setting()})
         await side.execute(
@@ -36,7 +36,7 @@ async def _report(engine: AsyncEngine, job: Job, done: int, total: int) -> None:
             .values(
                 progress_done=done,
                 progress_total=max(total, done),
-                progress_message=f"{done:,} of {total:,} lines read",
+                progress_message=f"{done:,} of {total:,} {what}",
             )
         )
 
@@ -64,9 +64,15 @@ async def run_bookkeeping_import(session: AsyncSession, job: Job) -> dict[str, A
 
     async def progress(done: int, total: int) -> None:
         if isinstance(engine, AsyncEngine):
-            await _report(engine, job, done, total)
+            await _report(engine, job, done, total, "lines read")
 
-    return await service.run_import(session, payload.batch_id, progress=progress)
+    async def booking(done: int, total: int) -> None:
+        if isinstance(engine, AsyncEngine):
+            await _report(engine, job, done, total, "matched lines booked")
+
+    return await service.run_import(
+        session, payload.batch_id, progress=progress, booking_progress=booking
+    )
 
 
 HANDLERS: dict[JobKind, Handler] = {

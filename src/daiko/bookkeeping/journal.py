@@ -9,13 +9,14 @@ and the database checks the same at commit (a deferred constraint trigger).
 Posted entries never change (a trigger refuses it); a correction is a reversing entry
 (反対仕訳) that swaps every line's side. Nothing dated in a closed period is written.
 
-Other domains call `record_entry` (payroll runs when approved, statement imports).
+Other domains call `record_entry` (payroll runs when approved, a line booked by hand),
+or `record_entries` for many at once (statement imports).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -28,18 +29,23 @@ from daiko.bookkeeping.accounts import ensure_chart
 from daiko.bookkeeping.models import (
     Account,
     BookkeepingSettings,
+    Counterparty,
+    Department,
     JournalEntry,
     JournalEntryDocument,
     JournalLine,
 )
-from daiko.errors import Conflict, InvalidInput, NotFound
+from daiko.errors import Conflict, DaikoError, InvalidInput, NotFound
+from daiko.ids import new_id
 
 __all__ = [
+    "EntryDraft",
     "JournalLineDraft",
     "add_document",
     "create_entry",
     "delete_draft",
     "post_entry",
+    "record_entries",
     "record_entry",
     "remove_document",
     "reverse_entry",
@@ -111,17 +117,22 @@ async def _flush(session: AsyncSession) -> None:
     try:
         await session.flush()
     except DBAPIError as exc:
-        state = sqlstate_of(exc)
-        if state == CLOSED_SQLSTATE:
-            raise Conflict(
-                "the period is closed: nothing dated in it can change",
-                extra={"code": "period_closed"},
-            ) from exc
-        if state == POSTED_SQLSTATE:
-            raise Conflict(
-                "a posted entry cannot change: reverse it instead", extra={"code": "posted"}
-            ) from exc
+        _raise_ledger_refusal(exc)
         raise
+
+
+def _raise_ledger_refusal(exc: DBAPIError) -> None:
+    """Raise the Conflict matching a refusal by the ledger's triggers, if it is one."""
+    state = sqlstate_of(exc)
+    if state == CLOSED_SQLSTATE:
+        raise Conflict(
+            "the period is closed: nothing dated in it can change",
+            extra={"code": "period_closed"},
+        ) from exc
+    if state == POSTED_SQLSTATE:
+        raise Conflict(
+            "a posted entry cannot change: reverse it instead", extra={"code": "posted"}
+        ) from exc
 
 
 def _amount(value: object, name: str) -> int:
@@ -134,17 +145,21 @@ def _amount(value: object, name: str) -> int:
     return value
 
 
-async def _build_lines(
-    session: AsyncSession,
-    settings: BookkeepingSettings,
-    drafts: Sequence[JournalLineDraft],
-    amount_basis: tax.Basis | None = None,
-) -> list[_Line]:
-    tenant_id = settings.tenant_id
-    if len(drafts) < 2:
-        raise InvalidInput.field("lines", "an entry needs at least two lines")
-    if len(drafts) > MAX_LINES:
-        raise InvalidInput.field("lines", f"at most {MAX_LINES} lines per entry")
+@dataclass(frozen=True)
+class _Refs:
+    """What the drafts name, looked up once: accounts by code, departments by code,
+    counterparties by id, and the active 仮払/仮受消費税等 accounts by tax role."""
+
+    accounts: dict[str, Account]
+    departments: dict[str, Department]
+    counterparties: dict[uuid.UUID, Counterparty]
+    by_role: dict[str, Account]
+
+
+async def _resolve(
+    session: AsyncSession, tenant_id: uuid.UUID, drafts: Iterable[JournalLineDraft]
+) -> _Refs:
+    drafts = list(drafts)
     accounts = await repo.accounts_by_code(session, tenant_id, (d.account_code for d in drafts))
     departments = await repo.departments_by_code(
         session, tenant_id, (d.department_code for d in drafts if d.department_code)
@@ -157,6 +172,38 @@ async def _build_lines(
         for a in (await repo.list_accounts(session, tenant_id, include_inactive=False))
         if a.tax_role
     }
+    return _Refs(accounts, departments, counterparties, by_role)
+
+
+async def _build_lines(
+    session: AsyncSession,
+    settings: BookkeepingSettings,
+    drafts: Sequence[JournalLineDraft],
+    amount_basis: tax.Basis | None = None,
+) -> list[_Line]:
+    _check_count(drafts)
+    refs = await _resolve(session, settings.tenant_id, drafts)
+    return _lines_from(settings, refs, drafts, amount_basis)
+
+
+def _check_count(drafts: Sequence[JournalLineDraft]) -> None:
+    if len(drafts) < 2:
+        raise InvalidInput.field("lines", "an entry needs at least two lines")
+    if len(drafts) > MAX_LINES:
+        raise InvalidInput.field("lines", f"at most {MAX_LINES} lines per entry")
+
+
+def _lines_from(
+    settings: BookkeepingSettings,
+    refs: _Refs,
+    drafts: Sequence[JournalLineDraft],
+    amount_basis: tax.Basis | None = None,
+) -> list[_Line]:
+    """The lines to write for `drafts` (tax split off per the tenant's settings), checked
+    to balance; pure, so many entries can be built from one lookup."""
+    _check_count(drafts)
+    accounts, departments = refs.accounts, refs.departments
+    counterparties, by_role = refs.counterparties, refs.by_role
     basis: tax.Basis = amount_basis or (
         "exclusive" if settings.amount_basis == "exclusive" else "inclusive"
     )
@@ -356,6 +403,110 @@ async def record_entry(
         amount_basis=amount_basis,
     )
     return entry.id
+
+
+@dataclass(frozen=True)
+class EntryDraft:
+    """One entry of a `record_entries` batch; `document_id` is evidence to link to it."""
+
+    entry_date: date
+    description: str
+    lines: Sequence[JournalLineDraft]
+    source_id: uuid.UUID | None = None
+    document_id: uuid.UUID | None = None
+
+
+def _within(error: DaikoError, index: int) -> DaikoError:
+    """`error` about `entries[index]` (field names prefixed), same class and status."""
+    where = f"entries[{index}]"
+    errors = [{**e, "field": f"{where}.{e.get('field', '')}".rstrip(".")} for e in error.errors]
+    return type(error)(f"{where}: {error.detail}", errors=errors, extra=error.extra)
+
+
+async def record_entries(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    entries: Sequence[EntryDraft],
+    source_kind: str,
+    created_by: uuid.UUID | None,
+    post: bool = True,
+    amount_basis: tax.Basis = "inclusive",
+    skip_refused: bool = False,
+) -> list[uuid.UUID | None]:
+    """`record_entry` for many entries at once: the same checks and tax split, with the
+    chart, settings, closed periods, accounts, departments, counterparties and documents
+    looked up once for the whole batch and every row written set-wise (COPY into
+    temporary tables, then INSERT … SELECT in this tenant-scoped session: RLS, foreign
+    keys, the posted/closed-period guards and the balance triggers all apply, the balance
+    checked before this returns). Voucher numbers are consecutive in `entries` order.
+
+    Returns the new entry ids in `entries` order. An entry the ledger refuses (unknown
+    or inactive account, closed period, unbalanced, unknown document) raises
+    `InvalidInput`/`Conflict` naming `entries[i]` and nothing is written — or, with
+    `skip_refused`, is left out and answered None."""
+    await ensure_chart(session, tenant_id)
+    settings = await repo.settings_of(session, tenant_id)
+    assert settings is not None
+    if not source_kind or len(source_kind) > 32:
+        raise InvalidInput.field("source_kind", "1 to 32 characters")
+    closed = await repo.closed_periods(session, tenant_id)
+    refs = await _resolve(session, tenant_id, (d for e in entries for d in e.lines))
+    documents = await repo.live_document_ids(
+        session, tenant_id, (e.document_id for e in entries if e.document_id)
+    )
+    built: list[tuple[int, EntryDraft, list[_Line]]] = []
+    for i, e in enumerate(entries):
+        try:
+            _text(e.description, "description")
+            for start, end in closed:
+                if start <= e.entry_date <= end:
+                    raise Conflict(
+                        f"the period {start:%Y-%m} is closed: nothing dated {e.entry_date} "
+                        "can change",
+                        extra={"code": "period_closed"},
+                    )
+            if e.document_id is not None and e.document_id not in documents:
+                raise InvalidInput.field("document_id", "no such document")
+            built.append((i, e, _lines_from(settings, refs, e.lines, amount_basis)))
+        except DaikoError as exc:
+            if not skip_refused:
+                raise _within(exc, i) from exc
+    ids: list[uuid.UUID | None] = [None] * len(entries)
+    if not built:
+        return ids
+    first = await repo.take_entry_numbers(session, tenant_id, len(built))
+    entry_rows: list[tuple[object, ...]] = []
+    line_rows: list[tuple[object, ...]] = []
+    for number, (i, e, lines) in enumerate(built, start=first):
+        entry_id = ids[i] = new_id()
+        link_id = new_id() if e.document_id is not None else None
+        entry_rows.append(
+            (entry_id, number, e.entry_date, e.description, e.source_id, e.document_id, link_id)
+        )
+        for n, x in enumerate(lines, start=1):
+            line_rows.append(
+                (
+                    new_id(), entry_id, n, x.account.id, x.debit, x.credit, x.tax_category,
+                    x.tax_rate, x.tax_amount, x.tax_included,
+                    None if x.tax_parent is None else x.tax_parent + 1, x.description,
+                    x.department_id, x.counterparty_id,
+                )
+            )  # fmt: skip
+    try:
+        await repo.insert_entries(
+            session,
+            tenant_id,
+            entries=entry_rows,
+            lines=line_rows,
+            source_kind=source_kind,
+            user_id=created_by,
+            post=post,
+        )
+    except DBAPIError as exc:
+        _raise_ledger_refusal(exc)
+        raise
+    return ids
 
 
 async def _mark_posted(

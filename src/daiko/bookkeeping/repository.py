@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import delete, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.bookkeeping.models import (
@@ -353,3 +353,132 @@ async def evidence_candidates(
         .limit(limit)
     )
     return (await session.execute(stmt)).scalars().all()
+
+
+# --- many entries at once (record_entries) -------------------------------------------------
+
+BULK_ENTRY_COLUMNS = (
+    "id", "number", "entry_date", "description", "source_id", "document_id", "link_id",
+)  # fmt: skip
+BULK_LINE_COLUMNS = (
+    "id", "entry_id", "line_no", "account_id", "debit", "credit", "tax_category", "tax_rate",
+    "tax_amount", "tax_included", "tax_parent_line_no", "description", "department_id",
+    "counterparty_id",
+)  # fmt: skip
+_BULK_DDL = (
+    "create temporary table if not exists bk_entry_stage ("
+    " id uuid, number integer, entry_date date, description text, source_id uuid,"
+    " document_id uuid, link_id uuid) on commit drop",
+    "create temporary table if not exists bk_line_stage ("
+    " id uuid, entry_id uuid, line_no integer, account_id uuid, debit bigint, credit bigint,"
+    " tax_category varchar(32), tax_rate integer, tax_amount bigint, tax_included boolean,"
+    " tax_parent_line_no integer, description text, department_id uuid,"
+    " counterparty_id uuid) on commit drop",
+    "truncate bk_entry_stage, bk_line_stage",
+)
+_BULK_ENTRIES = text(
+    "insert into journal_entries (tenant_id, id, number, entry_date, description, status,"
+    " is_closing, source_kind, source_id, created_by, updated_by)"
+    " select :tenant_id, s.id, s.number, s.entry_date, s.description, 'draft', false,"
+    " :source_kind, s.source_id, :user_id, :user_id from bk_entry_stage s"
+)
+_BULK_LINES = text(
+    "insert into journal_lines (tenant_id, id, entry_id, line_no, account_id, debit, credit,"
+    " tax_category, tax_rate, tax_amount, tax_included, tax_parent_line_no, description,"
+    " department_id, counterparty_id)"
+    " select :tenant_id, s.id, s.entry_id, s.line_no, s.account_id, s.debit, s.credit,"
+    " s.tax_category, s.tax_rate, s.tax_amount, s.tax_included, s.tax_parent_line_no,"
+    " s.description, s.department_id, s.counterparty_id from bk_line_stage s"
+)
+_BULK_DOCUMENTS = text(
+    "insert into journal_entry_documents (tenant_id, id, entry_id, document_id, created_by)"
+    " select :tenant_id, s.link_id, s.id, s.document_id, :user_id"
+    " from bk_entry_stage s where s.document_id is not null"
+)
+_BULK_POST = text(
+    "update journal_entries e set status = 'posted', posted_at = now(), posted_by = :user_id,"
+    " updated_by = :user_id, updated_at = now(), version = e.version + 1"
+    " from bk_entry_stage s where e.tenant_id = :tenant_id and e.id = s.id"
+)
+# What the planner believes the journal tables hold (-1: never analysed), and the
+# owner-run ANALYZE of both (migration 0017).
+_PLANNER_ROWS = text(
+    "select least(max(reltuples) filter (where oid = 'journal_entries'::regclass),"
+    " max(reltuples) filter (where oid = 'journal_lines'::regclass)) from pg_class"
+    " where oid in ('journal_entries'::regclass, 'journal_lines'::regclass)"
+)
+_ANALYZE = text("select bk_analyze_ledger()")
+# The ledger's deferred balance triggers (migration 0013), fired now rather than at commit.
+_CHECK_BALANCES = (
+    "set constraints journal_lines_balanced, journal_entries_balanced immediate",
+    "set constraints journal_lines_balanced, journal_entries_balanced deferred",
+)
+
+
+async def take_entry_numbers(session: AsyncSession, tenant_id: uuid.UUID, count: int) -> int:
+    """The first of `count` consecutive voucher numbers (伝票番号), taken at once."""
+    stmt = (
+        update(BookkeepingSettings)
+        .where(BookkeepingSettings.tenant_id == tenant_id)
+        .values(next_entry_number=BookkeepingSettings.next_entry_number + count)
+        .returning(BookkeepingSettings.next_entry_number - count)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def closed_periods(session: AsyncSession, tenant_id: uuid.UUID) -> list[tuple[date, date]]:
+    stmt = select(AccountingPeriod.start_date, AccountingPeriod.end_date).where(
+        AccountingPeriod.tenant_id == tenant_id, AccountingPeriod.status == "closed"
+    )
+    return [(a, b) for a, b in (await session.execute(stmt)).all()]
+
+
+async def live_document_ids(
+    session: AsyncSession, tenant_id: uuid.UUID, ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    wanted = list(set(ids))
+    if not wanted:
+        return set()
+    stmt = select(Document.id).where(
+        Document.tenant_id == tenant_id, Document.id.in_(wanted), Document.deleted_at.is_(None)
+    )
+    return set((await session.execute(stmt)).scalars())
+
+
+async def insert_entries(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    entries: Sequence[tuple[Any, ...]],
+    lines: Sequence[tuple[Any, ...]],
+    source_kind: str,
+    user_id: uuid.UUID | None,
+    post: bool,
+) -> None:
+    """Write entries (rows shaped as `BULK_ENTRY_COLUMNS`), their lines
+    (`BULK_LINE_COLUMNS`) and evidence links set-wise: COPY into temporary tables (COPY
+    cannot write a table under RLS), then INSERT … SELECT in this tenant-scoped session,
+    so the policies, foreign keys and the ledger's triggers see every row. Entries are
+    written as drafts, their lines added, then posted (the line guard refuses lines of a
+    posted entry); the balance of every entry is checked before returning."""
+    for ddl in _BULK_DDL:
+        await session.execute(text(ddl))
+    conn = await session.connection()
+    apg: Any = (await conn.get_raw_connection()).driver_connection
+    await apg.copy_records_to_table("bk_entry_stage", records=entries, columns=BULK_ENTRY_COLUMNS)
+    await apg.copy_records_to_table("bk_line_stage", records=lines, columns=BULK_LINE_COLUMNS)
+    params = {"tenant_id": tenant_id, "user_id": user_id, "source_kind": source_kind}
+    # Statistics older than this batch make the triggers' lookups walk the tenant's lines
+    # (see migration 0017): refresh them once the batch outweighs what they describe.
+    stale = float((await session.execute(_PLANNER_ROWS)).scalar_one()) < len(lines)
+    await session.execute(_BULK_ENTRIES, params)
+    if stale:
+        await session.execute(_ANALYZE)
+    await session.execute(_BULK_LINES, params)
+    if stale:
+        await session.execute(_ANALYZE)
+    await session.execute(_BULK_DOCUMENTS, params)
+    for statement in _CHECK_BALANCES:
+        await session.execute(text(statement))
+    if post:
+        await session.execute(_BULK_POST, params)

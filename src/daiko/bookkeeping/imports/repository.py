@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, text, tuple_, update
+from sqlalchemy import ARRAY, Uuid, bindparam, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -210,26 +211,90 @@ async def list_lines(
     return (await session.execute(stmt)).scalars().all()
 
 
-async def lines_to_post(
-    session: AsyncSession, tenant_id: uuid.UUID, batch_id: uuid.UUID, limit: int
-) -> Sequence[StatementLine]:
-    """Lines a rule categorised during the import and not yet journalised."""
+class LineToPost(NamedTuple):
+    id: uuid.UUID
+    line_no: int
+    txn_date: date
+    description: str
+    counterparty: str
+    amount: int
+    account_code: str
+    tax_category: str
+    document_id: uuid.UUID | None
+
+
+def _to_post(tenant_id: uuid.UUID, batch_id: uuid.UUID) -> Any:
     return (
-        (
-            await session.execute(
-                select(StatementLine)
-                .where(
-                    StatementLine.tenant_id == tenant_id,
-                    StatementLine.batch_id == batch_id,
-                    StatementLine.status == "unmatched",
-                    StatementLine.rule_id.is_not(None),
-                )
-                .order_by(StatementLine.line_no)
-                .limit(limit)
-            )
+        (StatementLine.tenant_id == tenant_id)
+        & (StatementLine.batch_id == batch_id)
+        & (StatementLine.status == "unmatched")
+        & StatementLine.rule_id.is_not(None)
+        & StatementLine.account_code.is_not(None)
+        & StatementLine.tax_category.is_not(None)
+    )
+
+
+async def count_lines_to_post(
+    session: AsyncSession, tenant_id: uuid.UUID, batch_id: uuid.UUID
+) -> int:
+    stmt = select(func.count()).select_from(StatementLine).where(_to_post(tenant_id, batch_id))
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def lines_to_post(
+    session: AsyncSession, tenant_id: uuid.UUID, batch_id: uuid.UUID, *, after: int, limit: int
+) -> list[LineToPost]:
+    """Lines a rule categorised during the import and not yet journalised, in file order
+    from line `after` on (the columns booking needs, not entities: there can be many)."""
+    stmt = (
+        select(
+            StatementLine.id,
+            StatementLine.line_no,
+            StatementLine.txn_date,
+            StatementLine.description,
+            StatementLine.counterparty,
+            StatementLine.amount,
+            StatementLine.account_code,
+            StatementLine.tax_category,
+            StatementLine.document_id,
         )
-        .scalars()
-        .all()
+        .where(_to_post(tenant_id, batch_id), StatementLine.line_no > after)
+        .order_by(StatementLine.line_no)
+        .limit(limit)
+    )
+    return [
+        LineToPost(*row[:6], row.account_code or "", row.tax_category or "", row.document_id)
+        for row in (await session.execute(stmt)).all()
+    ]
+
+
+_MARK_POSTED = text(
+    "update bookkeeping_statement_lines l set status = 'posted', journal_entry_id = p.entry_id,"
+    " categorised_by = :user_id, categorised_at = now()"
+    " from unnest(:line_ids, :entry_ids) as p(line_id, entry_id)"
+    " where l.tenant_id = :tenant_id and l.id = p.line_id"
+).bindparams(
+    bindparam("line_ids", type_=ARRAY(Uuid())), bindparam("entry_ids", type_=ARRAY(Uuid()))
+)
+
+
+async def mark_lines_posted(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    booked: Sequence[tuple[uuid.UUID, uuid.UUID]],
+    user_id: uuid.UUID | None,
+) -> None:
+    """(line id, entry id) pairs: each line is now posted as that entry."""
+    if not booked:
+        return
+    await session.execute(
+        _MARK_POSTED,
+        {
+            "tenant_id": tenant_id,
+            "user_id": user_id,
+            "line_ids": [line for line, _ in booked],
+            "entry_ids": [entry for _, entry in booked],
+        },
     )
 
 

@@ -10,8 +10,9 @@ The path of a file:
 3. `run_import` (the job) parses again, matches the tenant's rules, COPYs the lines in
    batches into a temporary table and moves them with `INSERT … SELECT` into
    `bookkeeping_statement_lines` — in the tenant-scoped transaction, so RLS checks every
-   row. Rule-matched lines then become journal entries (`record_entry`); the rest wait
-   in the unmatched queue. One transaction: the file is imported whole or not at all.
+   row. Rule-matched lines then become journal entries (`record_entries`, in chunks);
+   the rest wait in the unmatched queue. One transaction: the file is imported whole or
+   not at all.
 4. `categorise` books a queued line and can remember the choice as a rule.
 """
 
@@ -27,6 +28,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils import uuid7
 
@@ -43,7 +45,13 @@ from daiko.bookkeeping.imports.models import (
 )
 from daiko.bookkeeping.imports.parsers import FileRejected, ParsedLine, RowError, decode, parse
 from daiko.bookkeeping.imports.rules import RuleSet, suggest
-from daiko.bookkeeping.journal import JournalLineDraft, add_document, record_entry
+from daiko.bookkeeping.journal import (
+    EntryDraft,
+    JournalLineDraft,
+    add_document,
+    record_entries,
+    record_entry,
+)
 from daiko.errors import Conflict, DaikoError, InvalidInput
 from daiko.ids import new_id
 from daiko.jobs import service as jobs
@@ -51,9 +59,11 @@ from daiko.jobs.kinds import JobKind
 from daiko.jobs.models import Job
 
 PREVIEW_ROWS = 50
-# Rule-matched lines booked by the import job itself (one record_entry each, a few ms
-# apiece): more stay queued, pre-filled, for `apply_rules_to_queue`.
-POST_LIMIT = 2_000
+# The import job books every rule-matched line (`record_entries`, `BOOK_CHUNK` entries
+# per statement); a number here would cap it, the rest staying queued, pre-filled, for
+# `apply_rules_to_queue`.
+POST_LIMIT: int | None = None
+BOOK_CHUNK = 5_000
 # Every bad row is counted; the first 100,000 are kept with line, column and reason (a
 # file with more is in the wrong layout, and the first ones say so).
 MAX_STORED_ERRORS = 100_000
@@ -451,7 +461,11 @@ def _entry_lines(
 
 
 def line_text(line: StatementLine) -> str:
-    return " ".join(p for p in (line.counterparty, line.description) if p)[:2000] or "明細"
+    return _line_text(line.counterparty, line.description)
+
+
+def _line_text(counterparty: str, description: str) -> str:
+    return " ".join(p for p in (counterparty, description) if p)[:2000] or "明細"
 
 
 async def post_line(
@@ -500,16 +514,80 @@ async def post_matched(
     *,
     created_by: uuid.UUID | None,
     limit: int | None = None,
+    progress: Progress | None = None,
 ) -> int:
-    """Journalise the lines rules matched (at most `limit`: each is one `record_entry`,
-    and the job has a time limit). A line the ledger refuses (a closed period, an account
-    made inactive), or beyond the limit, stays in the queue with the rule's suggestion;
-    `apply_rules_to_queue` books those later."""
+    """Journalise the lines rules matched (all of them, or the first `limit`),
+    `BOOK_CHUNK` at a time through `record_entries`. A line the ledger refuses (a closed
+    period, an account made inactive) stays in the queue with the rule's suggestion;
+    `apply_rules_to_queue` books those later. Should the database refuse a chunk (a period
+    closed by a concurrent request after the checks), that chunk is booked line by line,
+    so only the refused lines stay queued."""
+    cap = limit if limit is not None else POST_LIMIT
+    tenant_id = batch.tenant_id
+    total = await repo.count_lines_to_post(session, tenant_id, batch.id)
+    if cap is not None:
+        total = min(total, cap)
+    posted = tried = 0
+    after = 0
+    while tried < total:
+        rows = await repo.lines_to_post(
+            session, tenant_id, batch.id, after=after, limit=min(BOOK_CHUNK, total - tried)
+        )
+        if not rows:
+            break
+        after = rows[-1].line_no
+        tried += len(rows)
+        drafts = [
+            EntryDraft(
+                entry_date=r.txn_date,
+                description=_line_text(r.counterparty, r.description),
+                lines=_entry_lines(
+                    statement_account=batch.account_code,
+                    counter_account=r.account_code,
+                    tax_category=r.tax_category,
+                    amount=r.amount,
+                    text_=_line_text(r.counterparty, r.description),
+                ),
+                source_id=r.id,
+                document_id=r.document_id or batch.document_id,
+            )
+            for r in rows
+        ]
+        try:
+            async with session.begin_nested():
+                ids = await record_entries(
+                    session,
+                    tenant_id=tenant_id,
+                    entries=drafts,
+                    source_kind=SOURCE_KINDS[batch.kind],
+                    created_by=created_by,
+                    skip_refused=True,
+                )
+                booked = [(r.id, e) for r, e in zip(rows, ids, strict=True) if e is not None]
+                await repo.mark_lines_posted(session, tenant_id, booked, created_by)
+            posted += len(booked)
+        except (DaikoError, DBAPIError):
+            posted += await _post_one_by_one(session, batch, [r.id for r in rows], created_by)
+        if progress is not None:
+            await progress(tried, total)
+    # Lines loaded in this session (a receipt just entered) see their new state.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, StatementLine) and obj.batch_id == batch.id:
+            await session.refresh(obj)
+    return posted
+
+
+async def _post_one_by_one(
+    session: AsyncSession,
+    batch: ImportBatch,
+    line_ids: Sequence[uuid.UUID],
+    created_by: uuid.UUID | None,
+) -> int:
     posted = 0
-    lines = await repo.lines_to_post(session, batch.tenant_id, batch.id, limit or POST_LIMIT)
-    for line in lines:
-        assert line.account_code is not None
-        assert line.tax_category is not None
+    for line_id in line_ids:
+        line = await repo.get_line(session, line_id)
+        if line is None or line.account_code is None or line.tax_category is None:
+            continue
         try:
             async with session.begin_nested():
                 await post_line(
@@ -527,8 +605,15 @@ async def post_matched(
 
 
 async def run_import(
-    session: AsyncSession, batch_id: uuid.UUID, *, progress: Progress | None = None
+    session: AsyncSession,
+    batch_id: uuid.UUID,
+    *,
+    progress: Progress | None = None,
+    booking_progress: Progress | None = None,
 ) -> dict[str, Any]:
+    """The import job: read the file into statement lines (`progress`: lines read of the
+    file's), then book every rule-matched line (`booking_progress`: lines booked of those
+    to book, reported only when there are some)."""
     batch = await repo.get_batch(session, batch_id, for_update=True, errors=False)
     if batch is None:
         raise InvalidInput.field("batch_id", "no such import")
@@ -553,7 +638,9 @@ async def run_import(
         total=batch.line_count + batch.error_count,
     )
     await repo.count_hits(session, batch.tenant_id, outcome.hits)
-    outcome.posted = await post_matched(session, batch, created_by=batch.created_by)
+    outcome.posted = await post_matched(
+        session, batch, created_by=batch.created_by, progress=booking_progress
+    )
     batch.status = "imported"
     batch.imported_count = outcome.imported
     batch.matched_count = outcome.posted
