@@ -1,5 +1,6 @@
 """Export layouts, column-exact: 弥生 (cp932, 25 columns, no header), MF (27-column
-template header), freee (our 20-column 振替伝票 header). Byte-exact where fixed."""
+template header), freee (the 32-column 仕訳インポート template header). Byte-exact where
+fixed. Sources for the layouts: the docstring of `daiko.bookkeeping.exports`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import csv
 import io
 from datetime import date
 
-from daiko.bookkeeping import exports
+from daiko.bookkeeping import exports, journal
+from daiko.bookkeeping.journal import JournalLineDraft as L
 from daiko.runtime import Runtime
 from daiko.tenancy.scope import scope_of_tenant
 from tests.bookkeeping.conftest import Ledger
@@ -65,12 +67,45 @@ async def test_freee_header_and_row_in_cp932(runtime: Runtime, ledger: Ledger) -
     entries = await _entries(runtime, ledger, date(2026, 4, 10))
     body = exports.render("freee", entries, "cp932")
     assert body == (
-        "日付,伝票番号,決算整理仕訳,借方勘定科目,借方補助科目,借方取引先,借方部門,借方税区分,"
-        "借方金額,借方税額,借方備考,貸方勘定科目,貸方補助科目,貸方取引先,貸方部門,貸方税区分,"
-        "貸方金額,貸方税額,貸方備考,摘要\r\n"
-        "2026/04/10,2,,売掛金,,,,対象外,110000,,4月売上,売上高,,,,課税売上10%,110000,10000,"
-        "4月売上,4月売上\r\n"
+        "日付,伝票番号,決算整理仕訳,"
+        "借方勘定科目,借方科目コード,借方補助科目,借方取引先,借方取引先コード,借方部門,"
+        "借方品目,借方メモタグ,借方セグメント1,借方セグメント2,借方セグメント3,借方金額,"
+        "借方税区分,借方税額,"
+        "貸方勘定科目,貸方科目コード,貸方補助科目,貸方取引先,貸方取引先コード,貸方部門,"
+        "貸方品目,貸方メモタグ,貸方セグメント1,貸方セグメント2,貸方セグメント3,貸方金額,"
+        "貸方税区分,貸方税額,"
+        "摘要\r\n"
+        "2026/04/10,2,,"
+        "売掛金,,,,,,,,,,,110000,対象外,,"
+        "売上高,,,,,,,,,,,110000,課税売上10%,10000,"
+        "4月売上\r\n"
     ).encode("cp932")
+
+
+async def test_purchases_from_unregistered_suppliers(runtime: Runtime, ledger: Ledger) -> None:
+    """80 % deductible (経過措置): freee names it in the 税区分, MF in its インボイス column
+    beside the plain 税区分."""
+    tid = ledger.tenant_id
+    async with runtime.db.session(scope_of_tenant(tid)) as s:
+        await journal.record_entry(
+            s,
+            tenant_id=tid,
+            entry_date=date(2026, 4, 30),
+            description="個人への外注",
+            lines=[
+                L("6240", debit=11_000, tax_category="taxable_purchase_10_80"),
+                L("1130", credit=11_000),
+            ],
+            source_kind="manual",
+            source_id=None,
+            created_by=None,
+        )
+    entries = await _entries(runtime, ledger, date(2026, 4, 30))
+    mf = list(csv.reader(io.StringIO(exports.render("mf", entries).decode("utf-8-sig"))))
+    assert mf[1][6:10] == ["課税仕入 10%", "80%控除", "11000", "1000"]
+    freee = list(csv.reader(io.StringIO(exports.render("freee", entries).decode("utf-8-sig"))))
+    assert len(freee[1]) == 32
+    assert freee[1][14:17] == ["11000", "課対仕入（控80）10%", "1000"]
 
 
 def test_cp932_substitutes_what_it_cannot_hold() -> None:

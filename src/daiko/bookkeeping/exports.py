@@ -9,9 +9,25 @@ importing package splits the tax again by the 税区分.
 
 - 弥生インポート形式: 25 columns, no header row, Shift_JIS (cp932), CRLF; 識別フラグ 2000
   for a one-row entry, else 2110 first / 2100 middle / 2101 last.
-- マネーフォワード クラウド会計 仕訳帳インポート: a header row with the 27 template columns.
-- freee 仕訳インポート (振替伝票): a header row with our fixed column set (freee maps the
-  columns by name at import; 決算整理仕訳 "1" marks closing entries).
+- マネーフォワード クラウド会計 仕訳帳インポート: a header row with the 27 template
+  columns (A–AA). MF's guide (https://biz.moneyforward.com/support/tax-return/guide/import-books/ib01.html,
+  and for 会計Plus https://biz.moneyforward.com/support/ac-plus/guide/journal2/import2.html)
+  says: the first row (A–AA) is not to be edited; 取引No, 取引日, 勘定科目 and 金額 are
+  required; rows with the same 取引日 and 取引No whose sides balance form one compound
+  entry; 勘定科目, 補助科目, 税区分 and 部門 must match the names of the tenant's
+  masters exactly. The invoice class is its own column (借方/貸方インボイス: 適格 or
+  80%控除; blank → 適格 derived from the 税区分), so the 税区分 stays the plain one
+  (課税仕入 10%) for purchases from unregistered suppliers too. The guides show the
+  header only as a picture; the names here are the downloaded template's as independent
+  importers spell them (and §3.5 of the domain notes).
+- freee 仕訳インポート (振替伝票): freee's guide for journals from other software
+  (https://support.freee.co.jp/hc/ja/articles/204847430) names the items — 日付 (required;
+  決算整理仕訳 "1" marks a closing entry), 伝票番号 (same date and number → one
+  multi-line entry), 決算整理仕訳, per-side 勘定科目/金額/税区分/税額 — and maps the file's
+  columns to them by name at upload; the header is that page's template sheet: 32
+  columns, per side 勘定科目, 科目コード, 補助科目, 取引先, 取引先コード, 部門, 品目,
+  メモタグ, セグメント1–3, 金額, 税区分, 税額, then one 摘要 per row. We fill the
+  names, amounts, taxes and 摘要 and leave codes, 品目, tags and segments blank.
 
 MF and freee files are UTF-8 with a BOM unless cp932 is asked for. Characters that
 cp932 cannot hold become 〓 (geta), the customary substitute.
@@ -47,9 +63,14 @@ MF_HEADER: Final = (
 )  # fmt: skip
 
 FREEE_HEADER: Final = (
-    "日付", "伝票番号", "決算整理仕訳", "借方勘定科目", "借方補助科目", "借方取引先", "借方部門",
-    "借方税区分", "借方金額", "借方税額", "借方備考", "貸方勘定科目", "貸方補助科目",
-    "貸方取引先", "貸方部門", "貸方税区分", "貸方金額", "貸方税額", "貸方備考", "摘要",
+    "日付", "伝票番号", "決算整理仕訳",
+    "借方勘定科目", "借方科目コード", "借方補助科目", "借方取引先", "借方取引先コード",
+    "借方部門", "借方品目", "借方メモタグ", "借方セグメント1", "借方セグメント2",
+    "借方セグメント3", "借方金額", "借方税区分", "借方税額",
+    "貸方勘定科目", "貸方科目コード", "貸方補助科目", "貸方取引先", "貸方取引先コード",
+    "貸方部門", "貸方品目", "貸方メモタグ", "貸方セグメント1", "貸方セグメント2",
+    "貸方セグメント3", "貸方金額", "貸方税区分", "貸方税額",
+    "摘要",
 )  # fmt: skip
 
 YAYOI_COLUMNS: Final = 25
@@ -292,17 +313,23 @@ def mf_rows(entries: Sequence[ExportEntry]) -> list[list[str]]:
 
 def _freee_side(side: Side | None) -> list[str]:
     if side is None:
-        return ["", "", "", "", "", "", "", ""]
+        return [""] * 14
     taxed = side.tax_category.rate > 0
     return [
         side.account,
+        "",  # 科目コード
         side.sub_account,
         side.counterparty,
+        "",  # 取引先コード
         side.department,
-        side.tax_category.freee,
+        "",  # 品目
+        "",  # メモタグ
+        "",  # セグメント1
+        "",  # セグメント2
+        "",  # セグメント3
         _n(side.amount),
+        side.tax_category.freee,
         _n(side.tax_amount) if taxed else "",
-        side.description,
     ]
 
 
@@ -316,7 +343,7 @@ def freee_rows(entries: Sequence[ExportEntry]) -> list[list[str]]:
                 "1" if e.is_closing else "",
                 *_freee_side(debit),
                 *_freee_side(credit),
-                e.description,
+                first.description if (first := debit or credit) else e.description,
             ]
             assert len(row) == len(FREEE_HEADER)
             out.append(row)

@@ -28,7 +28,10 @@ class TaxCategory:
     rate: int  # percent: 10, 8 or 0
     deductible_percent: int = 100  # purchases: share of input tax deductible
     yayoi: str = "対象外"  # 弥生 税区分 (内税 input, invoice class)
+    # freee 税区分 as freee names them (課対仕入（控80）10% for the transitional 80 %).
     freee: str = "対象外"
+    # MF 税区分: the plain category; MF carries the invoice class (適格 / 80%控除) in its
+    # own インボイス column (see `daiko.bookkeeping.exports`).
     mf: str = "対象外"
 
 
@@ -58,19 +61,19 @@ CATEGORIES: Final[tuple[TaxCategory, ...]] = (
     ),
     TaxCategory(
         "taxable_purchase_10_80", "課税仕入10%(80%控除)", "purchase", 10, 80,
-        "課対仕入内10%区分80%", "課対仕入（控80）10%", "課税仕入 10% 80%",
+        "課対仕入内10%区分80%", "課対仕入（控80）10%", "課税仕入 10%",
     ),
     TaxCategory(
         "taxable_purchase_8r_80", "課税仕入8%(軽・80%控除)", "purchase", 8, 80,
-        "課対仕入内軽減8%区分80%", "課対仕入（控80）8%（軽）", "課税仕入 (軽)8% 80%",
+        "課対仕入内軽減8%区分80%", "課対仕入（控80）8%（軽）", "課税仕入 (軽)8%",
     ),
     TaxCategory(
         "taxable_purchase_10_70", "課税仕入10%(70%控除)", "purchase", 10, 70,
-        "課対仕入内10%区分70%", "課対仕入（控70）10%", "課税仕入 10% 70%",
+        "課対仕入内10%区分70%", "課対仕入（控70）10%", "課税仕入 10%",
     ),
     TaxCategory(
         "taxable_purchase_8r_70", "課税仕入8%(軽・70%控除)", "purchase", 8, 70,
-        "課対仕入内軽減8%区分70%", "課対仕入（控70）8%（軽）", "課税仕入 (軽)8% 70%",
+        "課対仕入内軽減8%区分70%", "課対仕入（控70）8%（軽）", "課税仕入 (軽)8%",
     ),
     TaxCategory(
         "exempt_purchase", "非課税仕入", "purchase", 0, 100, "非課仕入", "非課仕入", "非課税仕入"
