@@ -73,5 +73,8 @@ def configure_logging(level: str = "INFO", fmt: str | None = None, *, is_dev: bo
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("botocore", "boto3", "urllib3", "s3transfer", "pika", "asyncio", "aiosqlite"):
+    # fontTools logs every subset it makes for a payslip at INFO.
+    for noisy in (
+        "botocore", "boto3", "urllib3", "s3transfer", "pika", "asyncio", "aiosqlite", "fontTools",
+    ):  # fmt: skip
         logging.getLogger(noisy).setLevel(logging.WARNING)
