@@ -93,10 +93,13 @@ def parse_csv(text: str, mapping: ColumnMapping) -> Iterator[ParsedLine | RowErr
     m = mapping
     min_cols, exact = m.min_columns, m.columns
     date_ix = m.date - 1
-    # 0-based indexes of the text cells, -1 when the layout has none.
-    desc_ix, party_ix, memo_ix = (
-        -1 if c is None else c - 1 for c in (m.description, m.counterparty, m.memo)
-    )
+    # 0-based indexes of the cells read on every row, -1 when the layout has none.
+    desc_ix, party_ix, memo_ix, amount_ix, out_ix, in_ix, balance_ix = (
+        -1 if c is None else c - 1
+        for c in (m.description, m.counterparty, m.memo, m.amount, m.withdrawal, m.deposit,
+                  m.balance)
+    )  # fmt: skip
+    amount_col, out_col, in_col, negate = m.amount, m.withdrawal, m.deposit, m.negate_amount
     skip = m.skip_prefixes
     in_header = m.header_marker is not None
     header_left = m.header_rows
@@ -131,22 +134,35 @@ def parse_csv(text: str, mapping: ColumnMapping) -> Iterator[ParsedLine | RowErr
                 except ValueError as exc:
                     yield RowError(line, m.date, str(exc))
                     continue
+            column: int | None = amount_col
             try:
-                column = m.amount
-                if column is not None:
-                    amount = parse_amount(row[column - 1])
+                if amount_col is not None:
+                    amount = parse_amount(row[amount_ix])
                     if amount is None:
                         yield RowError(line, column, "amount is empty")
                         continue
-                    if m.negate_amount:
+                    if negate:
                         amount = -amount
                 else:
-                    column = m.withdrawal
-                    out = parse_amount(row[column - 1]) if column is not None else None
-                    column = m.deposit
-                    into = parse_amount(row[column - 1]) if column is not None else None
+                    # parse_amount's fast paths inline (three calls a row otherwise)
+                    column = out_col
+                    out: int | None = None
+                    if out_ix >= 0:
+                        raw = row[out_ix]
+                        if raw.isascii() and (digits := raw.replace(",", "")).isdigit():
+                            out = int(digits)
+                        elif raw:
+                            out = parse_amount(raw)
+                    column = in_col
+                    into: int | None = None
+                    if in_ix >= 0:
+                        raw = row[in_ix]
+                        if raw.isascii() and (digits := raw.replace(",", "")).isdigit():
+                            into = int(digits)
+                        elif raw:
+                            into = parse_amount(raw)
                     if out and into:
-                        yield RowError(line, m.deposit, "both withdrawal and deposit are filled in")
+                        yield RowError(line, in_col, "both withdrawal and deposit are filled in")
                         continue
                     if out:
                         amount = -out
@@ -157,12 +173,18 @@ def parse_csv(text: str, mapping: ColumnMapping) -> Iterator[ParsedLine | RowErr
                     else:
                         yield RowError(
                             line,
-                            m.withdrawal or m.deposit,
+                            out_col or in_col,
                             "neither withdrawal nor deposit is filled in",
                         )
                         continue
-                column = m.balance
-                balance = parse_amount(row[column - 1]) if column is not None else None
+                balance: int | None = None
+                if balance_ix >= 0:
+                    column = m.balance
+                    raw = row[balance_ix]
+                    if raw.isascii() and (digits := raw.replace(",", "")).isdigit():
+                        balance = int(digits)
+                    elif raw:
+                        balance = parse_amount(raw)
                 column = m.tax_rate
                 tax_rate = parse_tax_rate(row[column - 1]) if column is not None else None
             except ValueError as exc:
