@@ -8,7 +8,9 @@ two of which match some lines. Scratch database built by the real migrations; on
 - import: `daiko.bookkeeping.imports.service.stage_and_move` in a tenant-scoped session
   as `daiko_app` (RLS applies): decode + parse every row, match rules, COPY in batches of
   20,000 into the temporary stage, `INSERT … SELECT` into `bookkeeping_statement_lines`
-  (its policy, primary key, unique key, queue index and foreign keys), commit.
+  (its policy, primary key, unique key, queue index and foreign keys), commit. The server
+  moves batch k while this process parses batch k+1, so the two use both cores; on a
+  loaded machine the ratio falls further than the COPY does.
 - baseline: the rows already parsed (not timed), COPY'd by the owner with
   `copy_records_to_table` in the same batches into `bench_copy`, a table shaped like
   `bookkeeping_statement_lines` with its indexes but no policy and no foreign keys; commit.
