@@ -222,9 +222,9 @@ async def run_deliveries(runtime: Runtime, tenant_id: uuid.UUID) -> list[str]:
         ids = (
             (
                 await session.execute(
-                    select(Job.id).where(
-                        Job.kind == JobKind.WEBHOOK_DELIVER.value, Job.status == "queued"
-                    )
+                    select(Job.id)
+                    .where(Job.kind == JobKind.WEBHOOK_DELIVER.value, Job.status == "queued")
+                    .order_by(Job.created_at, Job.id)  # in the order they were queued
                 )
             )
             .scalars()
