@@ -34,6 +34,8 @@ def upgrade() -> None:
         end $$
         """
     )
+    # Only the runtime roles (granted by daiko.db.bootstrap after every upgrade).
+    op.execute("revoke all on function bk_analyze_ledger() from public")
 
 
 def downgrade() -> None:
