@@ -121,7 +121,11 @@ async def load(urls: list[str], headers: dict[str, str], seconds: float) -> dict
                 url = urls[n % len(urls)]
                 n += CONCURRENCY
                 t0 = time.perf_counter()
-                r = await client.get(url)
+                try:
+                    r = await client.get(url)
+                except httpx.TransportError:  # a dropped connection is an error, counted
+                    errors += 1
+                    continue
                 latencies.append(time.perf_counter() - t0)
                 if r.status_code != 200:
                     errors += 1
