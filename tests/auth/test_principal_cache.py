@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from daiko.auth import partners
 from daiko.auth.bearer import principal_cache
-from daiko.auth.principal_cache import PrincipalCache
 from daiko.runtime import Runtime
 from daiko.tenancy.principals import partner_principal
 from tests.auth.test_partners import (  # noqa: F401  (fixtures)
@@ -32,8 +31,13 @@ from tests.auth.test_partners import (  # noqa: F401  (fixtures)
 from tests.factories import World
 
 
-async def until_generation_moves(cache: PrincipalCache, seen: int) -> None:
-    """Wait for the NOTIFY of another connection's commit to reach the listener."""
+async def change_elsewhere(runtime: Runtime, owner_engine: AsyncEngine, sql: str) -> None:
+    """Run `sql` on another connection (psql, another API process, a script…) and wait
+    for its NOTIFY to reach this process's listener."""
+    cache = principal_cache(runtime)
+    seen = cache.generation
+    async with owner_engine.begin() as conn:
+        await conn.execute(text(sql))
     for _ in range(200):
         if cache.generation != seen:
             return
@@ -75,12 +79,8 @@ async def test_grant_revoked_by_another_connection_is_seen_on_the_next_request(
 ) -> None:
     token, url = granted
     assert (await client.get(url, headers=bearer(token))).status_code == 200
-    cache = principal_cache(runtime)
-    seen = cache.generation
-    async with owner_engine.begin() as conn:  # psql, another API process, a script…
-        await conn.execute(text("update partner_grants set revoked_at = now()"))
-    await until_generation_moves(cache, seen)
-    assert cache.get(token, dt.datetime.now(dt.UTC)) is None
+    await change_elsewhere(runtime, owner_engine, "update partner_grants set revoked_at = now()")
+    assert principal_cache(runtime).get(token, dt.datetime.now(dt.UTC)) is None
     # With no grant the token reaches no tenant: the probe's guard answers 403.
     assert (await client.get(url, headers=bearer(token))).status_code == 403
 
@@ -104,12 +104,8 @@ async def test_every_watched_table_notifies(
 ) -> None:
     token, url = granted
     assert (await client.get(url, headers=bearer(token))).status_code == 200
-    cache = principal_cache(runtime)
-    seen = cache.generation
-    async with owner_engine.begin() as conn:
-        await conn.execute(text(change))
-    await until_generation_moves(cache, seen)
-    assert cache.get(token, dt.datetime.now(dt.UTC)) is None
+    await change_elsewhere(runtime, owner_engine, change)
+    assert principal_cache(runtime).get(token, dt.datetime.now(dt.UTC)) is None
 
 
 async def test_a_write_in_this_process_empties_the_cache_when_it_commits(
