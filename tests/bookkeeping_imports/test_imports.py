@@ -739,3 +739,42 @@ async def test_rule_matches_beyond_the_jobs_booking_limit_wait_prefilled(
     assert (waiting["amount"], waiting["account_code"]) == (-1100, "6175")
     r = await op.post("/api/v1/bookkeeping/unmatched/apply-rules", json={})
     assert r.json() == {"booked": 1}
+
+
+async def test_apply_rules_books_a_long_queue_in_one_call(
+    world: World, as_user: As, runtime: Runtime, owner_engine: AsyncEngine
+) -> None:
+    """400 queued lines (more than the 300 one call used to look at), a rule for 399."""
+    op = await as_user(world.operator)
+    rows = "".join(
+        f'"2026/4/{1 + i % 28}","振込","ﾔﾏﾄｳﾝﾕ","{100 + i}","","1","","",""\r\n' for i in range(399)
+    )
+    rows += '"2026/4/30","振込","ﾍﾞﾂ","5","","1","","",""\r\n'
+    _, body = await upload(op, (MUFG.split("\r\n")[0] + "\r\n" + rows).encode("cp932"))
+    r = await op.post(f"/api/v1/bookkeeping/imports/{body['batch']['id']}/confirm", json={})  # type: ignore[index]
+    await run_job(runtime, world.tenant_a.id, uuid.UUID(r.json()["job_id"]))
+    r = await op.post(
+        "/api/v1/bookkeeping/rules",
+        json={"pattern": "ﾔﾏﾄ", "account_code": "6175", "tax_category": "taxable_purchase_10"},
+    )
+    rule_id = r.json()["id"]
+    r = await op.post("/api/v1/bookkeeping/unmatched/apply-rules", json={})
+    assert r.json() == {"booked": 399}
+    [left] = (await op.get("/api/v1/bookkeeping/unmatched")).json()["items"]
+    assert left["counterparty"] == "ﾍﾞﾂ"
+    assert (await op.get(f"/api/v1/bookkeeping/rules/{rule_id}")).json()["hit_count"] == 399
+    async with owner_engine.connect() as conn:
+        entries, debits, credits, numbers = (
+            await conn.execute(
+                text(
+                    "select count(distinct e.id), sum(l.debit), sum(l.credit),"
+                    " max(e.number) - min(e.number) + 1"
+                    " from journal_entries e join journal_lines l on l.entry_id = e.id"
+                    " where e.tenant_id = :t and e.source_kind = 'bank_statement'"
+                ),
+                {"t": world.tenant_a.id},
+            )
+        ).one()
+    # One entry per line with consecutive numbers, each balanced at the line's amount
+    # (100 … 498 yen paid out: 119,301 in all).
+    assert (entries, debits, credits, numbers) == (399, 119_301, 119_301, 399)

@@ -44,7 +44,7 @@ from daiko.bookkeeping.imports.models import (
     StatementLine,
 )
 from daiko.bookkeeping.imports.parsers import FileRejected, ParsedLine, RowError, decode, parse
-from daiko.bookkeeping.imports.rules import RuleSet, suggest
+from daiko.bookkeeping.imports.rules import Rule, RuleSet, suggest
 from daiko.bookkeeping.journal import (
     EntryDraft,
     JournalLineDraft,
@@ -735,14 +735,18 @@ class Categorised:
     also_booked: int = 0  # other queued lines the learned rule booked
 
 
-QUEUE_SWEEP = 300
+# Queued lines looked at per call (one `record_entries` batch, about 2 s): a request
+# stays short however long the queue; the answer says whether more may match.
+QUEUE_SWEEP = BOOK_CHUNK
 
 
 async def apply_rules_to_queue(
     session: AsyncSession, tenant_id: uuid.UUID, *, created_by: uuid.UUID | None
 ) -> int:
-    """Book the tenant's queued lines that the current rules match (oldest first, at most
-    `QUEUE_SWEEP` per call); the rest stay queued. Returns how many were booked."""
+    """Book the tenant's queued lines that the current rules match, oldest first, looking
+    at up to `QUEUE_SWEEP` queued lines per call, through `record_entries`. A line the
+    ledger refuses (a closed month, an account made inactive) stays queued. Returns how
+    many were booked."""
     rules = RuleSet(await repo.active_rules(session, tenant_id))
     if not rules:
         return 0
@@ -751,8 +755,7 @@ async def apply_rules_to_queue(
         limit=QUEUE_SWEEP,
     )  # fmt: skip
     batches: dict[uuid.UUID, ImportBatch] = {}
-    hits: dict[uuid.UUID, int] = {}
-    booked = 0
+    by_kind: dict[str, list[tuple[StatementLine, ImportBatch, Rule]]] = {}
     for line in lines:
         rule = rules.match(line.description, line.counterparty, line.amount)
         if rule is None:
@@ -762,22 +765,48 @@ async def apply_rules_to_queue(
             found = await repo.get_batch(session, line.batch_id, errors=False)
             assert found is not None
             batch = batches[line.batch_id] = found
-        try:
-            async with session.begin_nested():
-                await post_line(
-                    session,
-                    batch,
-                    line,
-                    account_code=rule.account_code,
+        by_kind.setdefault(SOURCE_KINDS[batch.kind], []).append((line, batch, rule))
+    hits: dict[uuid.UUID, int] = {}
+    booked = 0
+    for source_kind, matched in by_kind.items():
+        drafts = [
+            EntryDraft(
+                entry_date=line.txn_date,
+                description=line_text(line),
+                lines=_entry_lines(
+                    statement_account=batch.account_code,
+                    counter_account=rule.account_code,
                     tax_category=rule.tax_category,
-                    created_by=created_by,
-                )
-                line.rule_id = rule.id
-        except DaikoError:
-            await session.refresh(line)
-            continue
-        hits[rule.id] = hits.get(rule.id, 0) + 1
-        booked += 1
+                    amount=line.amount,
+                    text_=line_text(line),
+                ),
+                source_id=line.id,
+                document_id=line.document_id or batch.document_id,
+            )
+            for line, batch, rule in matched
+        ]
+        async with session.begin_nested():
+            ids = await record_entries(
+                session,
+                tenant_id=tenant_id,
+                entries=drafts,
+                source_kind=source_kind,
+                created_by=created_by,
+                skip_refused=True,
+            )
+        now = datetime.now(UTC)
+        for (line, _batch, used), entry_id in zip(matched, ids, strict=True):
+            if entry_id is None:
+                continue
+            line.status = "posted"
+            line.account_code = used.account_code
+            line.tax_category = used.tax_category
+            line.journal_entry_id = entry_id
+            line.rule_id = used.id
+            line.categorised_by = created_by
+            line.categorised_at = now
+            hits[used.id] = hits.get(used.id, 0) + 1
+            booked += 1
     await repo.count_hits(session, tenant_id, hits)
     await session.flush()
     return booked
