@@ -6,11 +6,14 @@ the Japanese strings (the font subset carries its ToUnicode map)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pytest
 
+from daiko.payroll import payslip
 from daiko.payroll.payslip import PayslipData, render_payslip
 
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
@@ -73,3 +76,48 @@ def test_bonus_payslip_title() -> None:
     pdf = render_payslip(PayslipData(**{**SLIP.__dict__, "kind": "bonus", "attendance": ()}))
     text = pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range()
     assert "賞与明細書" in text
+
+
+def _text(pdf: bytes) -> str:
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        return str(doc[0].get_textpage().get_text_range())
+    finally:
+        doc.close()
+
+
+def _recording(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Which font each payslip was drawn from: True for the batch's cut, False for full."""
+    used: list[bool] = []
+    real = payslip._render
+
+    def render(data: PayslipData, font: Path, covered: frozenset[str] | None) -> bytes:
+        used.append(covered is not None)
+        return real(data, font, covered)
+
+    monkeypatch.setattr(payslip, "_render", render)
+    return used
+
+
+def test_a_batch_draws_every_slip_from_one_cut_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = ["山田 太郎", "髙橋 﨑子", "渡邊 邉"]  # 髙, 﨑 and 邉 are outside JIS level 1/2
+    slips = [
+        dataclasses.replace(SLIP, employee_code=f"{i:04d}", employee_name=name)
+        for i, name in enumerate(names)
+    ]
+    used = _recording(monkeypatch)
+    pdfs = payslip.render_payslips(slips)
+    assert used == [True, True, True]
+    for slip, pdf in zip(slips, pdfs, strict=True):
+        assert _text(pdf) == _text(payslip.render_payslip(slip))
+        # The code and the name are two spaces apart; pdfium reads them back as one.
+        assert f"{slip.employee_code} {slip.employee_name} 様" in _text(pdf)
+
+
+def test_text_the_cut_lacks_is_drawn_from_the_full_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As if the template grew a heading nobody added to _TEMPLATE_TEXT.
+    monkeypatch.setattr(payslip, "_TEMPLATE_TEXT", "")
+    used = _recording(monkeypatch)
+    [pdf] = payslip.render_payslips([SLIP])
+    assert used == [True, False]  # refused by the cut, then drawn from the full font
+    assert "この明細書は所得税法第231条の支払明細書です。" in _text(pdf)

@@ -43,7 +43,7 @@ from daiko.payroll import service
 from daiko.payroll.journal import JournalLine, journal_lines, post_to_bookkeeping
 from daiko.payroll.ledger import LedgerRow, ledger_table, to_csv, to_xlsx
 from daiko.payroll.models import AMOUNT_COLUMNS, PayrollResult, PayrollRun, PayrollRunDocument
-from daiko.payroll.payslip import PayslipData, render_payslip
+from daiko.payroll.payslip import PayslipData, render_payslips
 from daiko.payroll.zengin import (
     KIND_BONUS,
     KIND_SALARY,
@@ -221,10 +221,9 @@ async def run_outputs_chunk(session: AsyncSession, job: Job, chunk: JobChunk) ->
     if slips > 0:
         results = await repo.results_range(session, run, chunk.item_start, slips)
         done = await repo.documented_employees(session, run, [r.employee_id for r in results])
-        for r in results:
-            if r.employee_id in done:
-                continue
-            pdf = render_payslip(payslip_data(run, tenant, r))
+        todo = [r for r in results if r.employee_id not in done]
+        pdfs = render_payslips([payslip_data(run, tenant, r) for r in todo])
+        for r, pdf in zip(todo, pdfs, strict=True):
             label = "賞与明細書" if run.kind == "bonus" else "給与明細書"
             await store_document(
                 session,

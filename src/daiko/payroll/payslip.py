@@ -3,15 +3,23 @@
 The PDF carries its own Japanese glyphs: a subset of Noto Sans JP (SIL OFL 1.1, from the
 `pylopdf-fonts-cjk` wheel) is embedded, so it renders the same on a machine without any
 CJK system font. Pure: data in, bytes out; the outputs job stores the bytes.
+
+`render_payslips` renders many at once: it cuts the 4.5 MB font down once to the
+characters of the whole batch, so each PDF parses and subsets a font of a few hundred
+glyphs instead of 17,000 (the parse and subset were four fifths of a payslip's time).
+A text with a character outside that cut raises inside the renderer, and that payslip
+is drawn again from the full font, so a missed character can cost time, never a glyph.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 
@@ -64,8 +72,93 @@ def yen(amount: int) -> str:
     return f"{amount:,}"
 
 
-class _Payslip(FPDF):
+# Every character the template itself writes (titles, headings, totals, the footer),
+# beside ASCII for figures and codes.
+_TEMPLATE_TEXT = (
+    "給与明細書賞与明細書年月日分支給日様勤怠控除合計総支給額控除合計差引支給額振込支給額"
+    "現金支給額備考: この明細書は所得税法第231条の支払明細書です。"
+)
+_ASCII = "".join(chr(c) for c in range(0x20, 0x7F))
+
+
+class _NotCovered(Exception):
     pass
+
+
+class _Payslip(FPDF):
+    """FPDF that refuses text its (cut-down) font was not made for."""
+
+    covered: frozenset[str] | None = None
+
+    def _check(self, text: object) -> None:
+        if self.covered is not None and not set(str(text)) <= self.covered:
+            raise _NotCovered(str(text))
+
+    def cell(self, *args: Any, **kwargs: Any) -> Any:
+        self._check(kwargs.get("text", args[2] if len(args) > 2 else ""))
+        return super().cell(*args, **kwargs)
+
+    def multi_cell(self, *args: Any, **kwargs: Any) -> Any:
+        self._check(kwargs.get("text", args[2] if len(args) > 2 else ""))
+        return super().multi_cell(*args, **kwargs)
+
+
+def _characters(data: PayslipData) -> set[str]:
+    texts: list[str] = [
+        data.title,
+        data.period_label,
+        data.company_name,
+        data.employee_code,
+        data.employee_name,
+        data.department,
+        data.notes,
+    ]
+    for pairs in (data.attendance, data.payments, data.deductions):
+        texts.extend(str(part) for pair in pairs for part in pair)
+    return set("".join(texts))
+
+
+def _cut_font(characters: Iterable[str], target: Path) -> None:
+    from fontTools import subset  # type: ignore[import-untyped]
+
+    options = subset.Options()
+    # No layout features (the payslip draws horizontal text unshaped, and every alternate
+    # form would be carried into each PDF) and no subroutines (fpdf2 executes each glyph's
+    # charstring again for its bounds).
+    options.layout_features = []
+    options.desubroutinize = True
+    options.hinting = False
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    font = subset.load_font(str(font_path()), options, lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted({ord(c) for c in characters}))
+    subsetter.subset(font)
+    subset.save_font(font, str(target), options)
+
+
+def render_payslips(slips: Sequence[PayslipData]) -> list[bytes]:
+    """Payslip PDFs for many employees (one outputs chunk), in order."""
+    if not slips:
+        return []
+    covered = set(_TEMPLATE_TEXT) | set(_ASCII)
+    for data in slips:
+        covered |= _characters(data)
+    with tempfile.TemporaryDirectory(prefix="daiko-payslip-") as tmp:
+        cut = Path(tmp) / "NotoSansJP-payslips.otf"
+        _cut_font(covered, cut)
+        out = []
+        for data in slips:
+            try:
+                out.append(_render(data, cut, frozenset(covered)))
+            except _NotCovered:
+                out.append(_render(data, font_path(), None))
+        return out
+
+
+def render_payslip(data: PayslipData) -> bytes:
+    """The payslip as PDF bytes (from the full font: nothing to share a cut with)."""
+    return _render(data, font_path(), None)
 
 
 def _grid(pdf: FPDF, heading: str, cells: Sequence[tuple[str, str]]) -> None:
@@ -99,14 +192,14 @@ def _grid(pdf: FPDF, heading: str, cells: Sequence[tuple[str, str]]) -> None:
     pdf.set_xy(x0, y0 + rows * (_LABEL_H + _VALUE_H) + 4)
 
 
-def render_payslip(data: PayslipData) -> bytes:
-    """The payslip as PDF bytes."""
+def _render(data: PayslipData, font: Path, covered: frozenset[str] | None) -> bytes:
     pdf = _Payslip(orientation="P", unit="mm", format="A4")
+    pdf.covered = covered
     pdf.set_title(f"{data.title} {data.period_label} {data.employee_name}")
     pdf.set_author(data.company_name)
     pdf.set_creator("Daiko")
     pdf.set_auto_page_break(False)
-    pdf.add_font(FONT, fname=str(font_path()))
+    pdf.add_font(FONT, fname=str(font))
     pdf.add_page()
     pdf.set_margins(15, 15, 15)
     pdf.set_xy(15, 15)
