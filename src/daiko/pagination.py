@@ -12,6 +12,7 @@ import base64
 import binascii
 import uuid
 from datetime import date, datetime
+from typing import TypeVar
 
 from daiko.errors import InvalidInput
 
@@ -53,3 +54,20 @@ def decode_cursor(cursor: str, field: str = "cursor") -> tuple[Key, uuid.UUID]:
         return key, uuid.UUID(row_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput.field(field, "not a cursor this API returned") from None
+
+
+K = TypeVar("K", datetime, date, int, str)
+
+
+def cursor_after(
+    cursor: str | None, kind: type[K], field: str = "cursor"
+) -> tuple[K, uuid.UUID] | None:
+    """Where the next page starts, for a list sorted by a `kind` key then id: None for the
+    first page, a 400 naming `field` for anything this API did not return for such a list
+    (a date cursor is not a time cursor, nor the other way round)."""
+    if not cursor:
+        return None
+    key, row_id = decode_cursor(cursor, field)
+    if type(key) is not kind:
+        raise InvalidInput.field(field, "not a cursor of this list")
+    return key, row_id

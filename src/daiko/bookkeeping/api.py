@@ -54,7 +54,7 @@ from daiko.bookkeeping.schemas import (
     TrialBalanceOut,
 )
 from daiko.errors import InvalidInput, NotFound
-from daiko.pagination import decode_cursor, encode_cursor
+from daiko.pagination import cursor_after, encode_cursor
 
 MAX_PAGE = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -406,24 +406,14 @@ class BookkeepingController(Controller):
         )
         rows: list[JournalEntry]
         if updated_since is not None:
-            after_t = None
-            if cursor:
-                key, rid = decode_cursor(cursor)
-                if not isinstance(key, datetime):
-                    raise InvalidInput.field("cursor", "not a cursor this API returned")
-                after_t = (key, rid)
+            after_t = cursor_after(cursor, datetime)
             rows = list(
                 await repo.list_entries_updated_since(
                     db_session, where, updated_since, after=after_t, limit=limit + 1
                 )
             )
         else:
-            after_d = None
-            if cursor:
-                key, rid = decode_cursor(cursor)
-                if not isinstance(key, date) or isinstance(key, datetime):
-                    raise InvalidInput.field("cursor", "not a cursor this API returned")
-                after_d = (key, rid)
+            after_d = cursor_after(cursor, date)
             rows = list(await repo.list_entries(db_session, where, after=after_d, limit=limit + 1))
         page, more = rows[:limit], len(rows) > limit
         lines = await repo.lines_of(db_session, [e.id for e in page])

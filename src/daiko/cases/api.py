@@ -12,8 +12,6 @@ and changes nothing, so of two operators saving the same case the second learns 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -62,6 +60,7 @@ from daiko.cases.schemas import (
 from daiko.config import Settings
 from daiko.errors import InvalidInput, NotFound
 from daiko.mail import Mail, send_mail
+from daiko.pagination import cursor_after
 from daiko.runtime import Runtime
 
 log = structlog.get_logger("daiko.cases")
@@ -90,21 +89,6 @@ def _allowed(principal: Principal, case: Case) -> list[AllowedTransition]:
 
 def _with_etag(content: Any, case: Case, status_code: int = HTTP_200_OK) -> Response[Any]:
     return Response(content, status_code=status_code, headers={"ETag": service.etag(case)})
-
-
-def _encode_cursor(case: Case) -> str:
-    key = case.due_at or repo.FAR_FUTURE
-    raw = f"{key.isoformat()}|{case.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        key, _, case_id = raw.partition("|")
-        return datetime.fromisoformat(key), uuid.UUID(case_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput.field("cursor", "not a cursor this API returned") from None
 
 
 async def _send_notifications(settings: Settings, notes: Sequence[service.Notification]) -> None:
@@ -169,14 +153,14 @@ class CaseController(Controller):
                 priority=priority,
                 period=period,
             ),
-            after=_decode_cursor(cursor) if cursor else None,
+            after=cursor_after(cursor, datetime),
             limit=limit + 1,
         )
         page = list(rows[:limit])
         more = len(rows) > limit
         return CasePage(
             items=[CaseOut.of(c) for c in page],
-            next_cursor=_encode_cursor(page[-1]) if more and page else None,
+            next_cursor=repo.case_cursor(page[-1]) if more and page else None,
         )
 
     @post("/", opt={"action": Action.CASES_READ}, status_code=HTTP_201_CREATED)

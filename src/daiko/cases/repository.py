@@ -24,10 +24,17 @@ from daiko.cases.models import (
 )
 from daiko.cases.states import OPEN_STATUSES
 from daiko.documents.models import Document
+from daiko.pagination import encode_cursor
 from daiko.tenancy.models import Membership, OperatorAssignment, Tenant, User
 
 # Cases without a due time sort after every dated one.
 FAR_FUTURE = datetime.fromisoformat("9999-12-31T00:00:00+00:00")
+
+
+def case_cursor(case: Case) -> str:
+    """The (due time, id) keyset position after `case` in `list_cases` order (a case
+    without a due time sorts last), for `daiko.pagination.cursor_after`."""
+    return encode_cursor(case.due_at or FAR_FUTURE, case.id)
 
 
 async def get_case(

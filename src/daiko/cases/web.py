@@ -11,8 +11,6 @@ runs in a savepoint, so a refused one leaves nothing behind when the page redire
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -34,6 +32,7 @@ from daiko.cases.states import STATUSES
 from daiko.documents import repository as documents
 from daiko.documents.models import Document
 from daiko.errors import DaikoError, Forbidden, InvalidInput, NotFound
+from daiko.pagination import cursor_after
 from daiko.runtime import Runtime
 from daiko.tenancy.models import OperatorAssignment, Tenant, User
 from daiko.web import dashboard
@@ -121,31 +120,14 @@ def _uuid(value: str | None, field: str) -> uuid.UUID | None:
         raise InvalidInput.field(field, "not an id") from None
 
 
-def _cursor(case: Case) -> str:
-    """The (due time, id) keyset position after `case`, as the API spells its cursor."""
-    key = case.due_at or repo.FAR_FUTURE
-    raw = f"{key.isoformat()}|{case.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        key, _, case_id = raw.partition("|")
-        return datetime.fromisoformat(key), uuid.UUID(case_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput.field("after", "not a position this page gave") from None
-
-
 async def _page(
     session: AsyncSession, where: repo.CaseFilter, after: str | None
 ) -> tuple[list[Case], str | None]:
     """One page of cases and the cursor of the next one (None on the last page)."""
-    rows = list(await repo.list_cases(session, where, after=_after(after), limit=PAGE_SIZE + 1))
+    position = cursor_after(after, datetime, "after")
+    rows = list(await repo.list_cases(session, where, after=position, limit=PAGE_SIZE + 1))
     page = rows[:PAGE_SIZE]
-    return page, _cursor(page[-1]) if len(rows) > PAGE_SIZE else None
+    return page, repo.case_cursor(page[-1]) if len(rows) > PAGE_SIZE else None
 
 
 async def _tenants(session: AsyncSession, principal: Principal) -> list[Tenant]:

@@ -59,7 +59,7 @@ from daiko.employees.schemas import (
 )
 from daiko.errors import InvalidInput, NotFound
 from daiko.jobs import repository as jobs_repo
-from daiko.pagination import decode_cursor, encode_cursor
+from daiko.pagination import cursor_after, encode_cursor
 
 MAX_PAGE = 200
 READ = {"action": Action.EMPLOYEES_READ}
@@ -187,12 +187,7 @@ class EmployeeController(Controller):
         if updated_since is not None and updated_since.tzinfo is None:
             updated_since = updated_since.replace(tzinfo=UTC)  # a time without zone is UTC
         if updated_since is not None:
-            after_t: tuple[datetime, uuid.UUID] | None = None
-            if cursor:
-                key, row_id = decode_cursor(cursor)
-                if not isinstance(key, datetime):
-                    raise InvalidInput.field("cursor", "not a cursor of this list")
-                after_t = (key, row_id)
+            after_t = cursor_after(cursor, datetime)
             stmt = repo.updated_since_stmt(where, updated_since, after=after_t, limit=limit + 1)
             rows = await repo.with_my_number_last4(db_session, stmt)
             page = rows[:limit]
@@ -200,12 +195,7 @@ class EmployeeController(Controller):
                 encode_cursor(page[-1][0].updated_at, page[-1][0].id) if len(rows) > limit else None
             )
         else:
-            after_c: tuple[str, uuid.UUID] | None = None
-            if cursor:
-                key, row_id = decode_cursor(cursor)
-                if not isinstance(key, str):
-                    raise InvalidInput.field("cursor", "not a cursor of this list")
-                after_c = (key, row_id)
+            after_c = cursor_after(cursor, str)
             stmt = repo.list_stmt(where, after=after_c, limit=limit + 1)
             rows = await repo.with_my_number_last4(db_session, stmt)
             page = rows[:limit]
@@ -589,12 +579,7 @@ class MonthlyInputController(Controller):
             raise NotFound("no such tenant")
         first = _month(month)
         last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        after: tuple[str, uuid.UUID] | None = None
-        if cursor:
-            key, row_id = decode_cursor(cursor)
-            if not isinstance(key, str):
-                raise InvalidInput.field("cursor", "not a cursor of this list")
-            after = (key, row_id)
+        after = cursor_after(cursor, str)
         rows = list(
             await repo.list_employees(
                 db_session,

@@ -37,7 +37,7 @@ from daiko.employees.models import (
 from daiko.employees.schemas import REVEAL_PURPOSES
 from daiko.errors import DaikoError, InvalidInput, NotFound
 from daiko.jobs import repository as jobs_repo
-from daiko.pagination import decode_cursor, encode_cursor
+from daiko.pagination import cursor_after, encode_cursor
 from daiko.tenancy.models import Tenant
 from daiko.tenancy.prefectures import PREFECTURES
 from daiko.web.flash import flash
@@ -143,10 +143,7 @@ async def employee_list(
             day = dt.date.fromisoformat(active_on)
         except ValueError:
             raise InvalidInput.field("active_on", "a date like 2026-11-30") from None
-    position = None
-    if after:
-        key, row_id = decode_cursor(after, "after")
-        position = (str(key), row_id)
+    position = cursor_after(after, str, "after")
     where = repo.EmployeeFilter(
         tenant_id=tid,
         active_on=day,

@@ -19,8 +19,7 @@ from litestar.status_codes import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.auth.policy import Action, require_principal
-from daiko.errors import InvalidInput
-from daiko.pagination import decode_cursor, encode_cursor
+from daiko.pagination import cursor_after, encode_cursor
 from daiko.partners import service
 from daiko.partners.events import EVENT_TYPES
 from daiko.partners.schemas import (
@@ -44,12 +43,7 @@ MAX_PAGE = 200
 
 
 def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    if cursor is None:
-        return None
-    key, row_id = decode_cursor(cursor)
-    if not isinstance(key, datetime):
-        raise InvalidInput.field("cursor", "not a cursor this API returned")
-    return key, row_id
+    return cursor_after(cursor, datetime)
 
 
 class WebhookController(Controller):

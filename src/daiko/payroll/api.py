@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from daiko.auth.policy import Action, allows, authorize, require_principal
 from daiko.auth.principal import Principal
 from daiko.errors import InvalidInput, NotFound
-from daiko.pagination import decode_cursor, encode_cursor
+from daiko.pagination import cursor_after, encode_cursor
 from daiko.payroll import repository as repo
 from daiko.payroll import service
 from daiko.payroll.models import PayrollRun
@@ -120,12 +120,7 @@ class PayrollRunController(Controller):
     ) -> RunPage:
         """Runs of your tenants, latest pay date first."""
         require_principal(request)
-        after = None
-        if cursor:
-            key, row_id = decode_cursor(cursor)
-            if not isinstance(key, date):
-                raise InvalidInput.field("cursor", "not a cursor this API returned")
-            after = (key, row_id)
+        after = cursor_after(cursor, date)
         rows = await repo.list_runs(
             db_session,
             repo.RunFilter(tenant_id=tenant_id, status=status, kind=kind, pay_group=pay_group),
@@ -215,12 +210,8 @@ class PayrollRunController(Controller):
     ) -> ResultPage:
         """One payslip per employee (integer yen), in employee-code order."""
         run = await load_run(db_session, require_principal(request), run_id)
-        after = None
-        if cursor:
-            key, _ = decode_cursor(cursor)
-            if not isinstance(key, int):
-                raise InvalidInput.field("cursor", "not a cursor this API returned")
-            after = key
+        position = cursor_after(cursor, int)
+        after = position[0] if position else None
         rows = await repo.results_page(db_session, run, after_seq=after, limit=limit + 1)
         page = list(rows[:limit])
         more = len(rows) > limit
@@ -266,12 +257,7 @@ class PayrollRunController(Controller):
         principal = require_principal(request)
         run = await load_run(db_session, principal, run_id)
         service.require_outputs(run)
-        after = None
-        if cursor:
-            key, row_id = decode_cursor(cursor)
-            if not isinstance(key, str):
-                raise InvalidInput.field("cursor", "not a cursor this API returned")
-            after = (key, row_id)
+        after = cursor_after(cursor, str)
         docs = await repo.run_documents(db_session, run, kind=kind, after=after, limit=limit + 1)
         page = docs[:limit]
         more = len(docs) > limit

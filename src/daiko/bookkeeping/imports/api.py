@@ -71,7 +71,7 @@ from daiko.bookkeeping.imports.schemas import (
 from daiko.documents.models import Document
 from daiko.errors import InvalidInput, NotFound
 from daiko.jobs import repository as jobs_repo
-from daiko.pagination import decode_cursor, encode_cursor
+from daiko.pagination import cursor_after, decode_cursor, encode_cursor
 
 MAX_UPLOAD = 128 * 1024 * 1024  # a year of a busy account: ~1M lines, ~80 MB
 MAX_PAGE = 200
@@ -495,13 +495,11 @@ class BookkeepingImportController(Controller):
         principal = require_principal(request)
         if tenant_id is not None and tenant_id not in principal.scope:
             raise NotFound("no such tenant")
-        after = decode_cursor(cursor) if cursor else None
-        if after is not None and not isinstance(after[0], int):
-            raise InvalidInput.field("cursor", "not a cursor this API returned")
+        after = cursor_after(cursor, int)
         rows = await repo.list_rules(
             db_session,
             tenant_id=tenant_id,
-            after=(after[0], after[1]) if after else None,  # type: ignore[arg-type]
+            after=after,
             limit=limit,
         )
         nxt = encode_cursor(-rows[-1].priority, rows[-1].id) if len(rows) == limit else None
@@ -579,13 +577,11 @@ class BookkeepingImportController(Controller):
         principal = require_principal(request)
         if tenant_id is not None and tenant_id not in principal.scope:
             raise NotFound("no such tenant")
-        after = decode_cursor(cursor) if cursor else None
-        if after is not None and not isinstance(after[0], str):
-            raise InvalidInput.field("cursor", "not a cursor this API returned")
+        after = cursor_after(cursor, str)
         rows = await repo.list_mappings(
             db_session,
             tenant_id=tenant_id,
-            after=(after[0], after[1]) if after else None,  # type: ignore[arg-type]
+            after=after,
             limit=limit,
         )
         nxt = encode_cursor(rows[-1].name, rows[-1].id) if len(rows) == limit else None
@@ -629,15 +625,13 @@ async def _line_page(
     cursor: str | None,
     limit: int,
 ) -> LinePage:
-    after = decode_cursor(cursor) if cursor else None
-    if after is not None and not isinstance(after[0], date):
-        raise InvalidInput.field("cursor", "not a cursor this API returned")
+    after = cursor_after(cursor, date)
     rows = await repo.list_lines(
         session,
         tenant_id=tenant_id,
         status=status,
         batch_id=batch_id,
-        after=(after[0], after[1]) if after else None,  # type: ignore[arg-type]
+        after=after,
         limit=limit,
     )
     nxt = encode_cursor(rows[-1].txn_date, rows[-1].id) if len(rows) == limit else None
