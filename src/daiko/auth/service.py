@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
+import structlog
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,6 +44,8 @@ from daiko.errors import InvalidInput
 from daiko.mail import Mail, send_mail
 from daiko.runtime import Runtime
 from daiko.tenancy.models import Tenant, User
+
+log = structlog.get_logger(__name__)
 
 RESET_TTL = timedelta(minutes=30)
 #: RFC 8176 `amr` values that mean the identity provider already checked a second factor.
@@ -368,7 +371,12 @@ def reset_link(settings: Settings, token: str) -> str:
 
 
 async def create_reset_token(
-    session: AsyncSession, user_id: uuid.UUID, now: datetime, ip: str | None = None
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    now: datetime,
+    ip: str | None = None,
+    *,
+    ttl: timedelta = RESET_TTL,
 ) -> str:
     token = secrets.token_urlsafe(32)
     session.add(
@@ -376,7 +384,7 @@ async def create_reset_token(
             user_id=user_id,
             token_hash=hash_token(token),
             created_at=now,
-            expires_at=now + RESET_TTL,
+            expires_at=now + ttl,
             ip=ip,
         )
     )
@@ -422,6 +430,58 @@ async def request_password_reset(runtime: Runtime, email: str, ip: str | None) -
     if runtime.settings.smtp_url is None:
         # Development: no mail server, so the link is in the log (and the .eml file).
         auth_event("password reset link (dev mail)", link=link)
+
+
+# --- invitations -------------------------------------------------------------------------
+
+INVITE_TTL = timedelta(days=7)
+
+
+async def invitation(
+    session: AsyncSession, settings: Settings, user: User, tenant: Tenant, now: datetime
+) -> Mail:
+    """The mail telling `user` they were given access to `tenant`, to send once the
+    membership is committed. Someone without a password (a new user) gets a link to
+    choose one, valid for a week, unless the tenant signs its people in through its own
+    IdP; everyone else is pointed at the sign-in page. The link's token is written in
+    `session`, so it exists exactly when the membership does."""
+    base = settings.base_url.rstrip("/")
+    oidc: Any = (tenant.settings or {}).get("oidc")
+    sso = isinstance(oidc, dict) and oidc.get("required") is True
+    if user.password_hash is None and not sso:
+        token = await create_reset_token(session, user.id, now, ttl=INVITE_TTL)
+        days = INVITE_TTL.days
+        action = (
+            f"以下のリンクから{days}日以内にパスワードを設定してください。\n"
+            f"Choose your password within {days} days:\n\n{reset_link(settings, token)}\n"
+        )
+    elif sso:
+        action = (
+            "会社のアカウント（シングルサインオン）でサインインしてください。\n"
+            f"Sign in with your company account:\n\n{base}/auth/login\n"
+        )
+    else:
+        action = (
+            f"いつものパスワードでサインインできます。\nSign in as usual:\n\n{base}/auth/login\n"
+        )
+    body = (
+        f"{tenant.name} の Daiko ポータルに招待されました。\n"
+        f"You have been given access to {tenant.name} on Daiko.\n\n{action}"
+    )
+    auth_event("invitation prepared", user_id=user.id, tenant_id=tenant.id)
+    return Mail(to=user.email, subject=f"Daiko: {tenant.name}", body=body)
+
+
+async def send_invitation(settings: Settings, mail: Mail) -> None:
+    """After commit (a response's background task): a failed mail is logged and never
+    undoes the membership; the person can still ask for a password reset."""
+    try:
+        await send_mail(settings, mail)
+    except Exception:
+        log.exception("invitation not sent", to=mail.to)
+        return
+    if settings.smtp_url is None:
+        auth_event("invitation (dev mail)", to=mail.to)
 
 
 async def complete_password_reset(runtime: Runtime, token: str, new_password: str) -> None:

@@ -14,12 +14,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.background_tasks import BackgroundTask
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from daiko.auth.clock import utcnow
 from daiko.auth.policy import Action, allows, authorize, require_principal
 from daiko.auth.principal import Principal
+from daiko.auth.service import invitation, send_invitation
 from daiko.errors import InvalidInput, NotFound
 from daiko.runtime import Runtime
 from daiko.tenancy import repository as repo
@@ -215,10 +218,13 @@ class MemberController(Controller):
         db_session: AsyncSession,
         tenant_id: uuid.UUID,
         data: MemberCreate,
-    ) -> MemberOut:
-        """Give a client user (created if new) a role in the tenant."""
+        runtime: Runtime,
+    ) -> Response[MemberOut]:
+        """Give a client user (created if new) a role in the tenant. They are mailed an
+        invitation once it is committed: a link to choose a password (valid 7 days) when
+        they have none and the tenant does not require its own sign-in."""
         principal = require_principal(request)
-        await _tenant(db_session, principal, tenant_id, Action.MEMBERS_MANAGE)
+        tenant = await _tenant(db_session, principal, tenant_id, Action.MEMBERS_MANAGE)
         row, user = await service.add_member(
             db_session,
             tenant_id,
@@ -235,7 +241,12 @@ class MemberController(Controller):
             resource_id=row.id,
             details={"user_id": str(user.id), "role": row.role},
         )
-        return MemberOut.of(row, user)
+        mail = await invitation(db_session, runtime.settings, user, tenant, utcnow(runtime))
+        return Response(
+            MemberOut.of(row, user),
+            status_code=HTTP_201_CREATED,
+            background=BackgroundTask(send_invitation, runtime.settings, mail),
+        )
 
     @get("/{member_id:uuid}", opt={"action": Action.MEMBERS_READ})
     async def get_member(

@@ -19,14 +19,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from litestar import Request, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from daiko.audit.service import record
 from daiko.auth import partners
+from daiko.auth.clock import utcnow
 from daiko.auth.policy import Action, allows, authorize, require_principal
 from daiko.auth.principal import Principal
+from daiko.auth.service import invitation, send_invitation
 from daiko.errors import Conflict, DaikoError, Forbidden, InvalidInput, NotFound
 from daiko.tenancy import repository as repo
 from daiko.tenancy import service
@@ -158,8 +161,10 @@ async def members_page(
 async def add_member_page(
     request: Request[Any, Any, Any], db_session: AsyncSession
 ) -> Template | Redirect:
-    """Add a user (created if new) with a role."""
+    """Add a user (created if new) with a role, and mail them an invitation (a link to
+    choose a password when they have none) once that is committed."""
     principal = require_principal(request)
+    runtime = request.app.state.runtime
     form = await request.form()
     tenants = await _admin_tenants(db_session, principal, Action.MEMBERS_MANAGE)
     tenant = _chosen(tenants, forms.text(form, "tenant_id"))
@@ -182,6 +187,7 @@ async def add_member_page(
                     resource_id=row.id,
                     details={"user_id": str(user.id), "role": row.role},
                 )
+                mail = await invitation(db_session, runtime.settings, user, tenant, utcnow(runtime))
         except InvalidInput as exc:
             errors.add("email", gettext("This address belongs to an operator account."))
             del exc
@@ -198,7 +204,13 @@ async def add_member_page(
             status=422,
         )
     response = _back(f"/portal/members?tenant_id={tenant.id}")
-    flash(request, response, "success", gettext("%(email)s was added.", email=email))
+    response.background = BackgroundTask(send_invitation, runtime.settings, mail)
+    flash(
+        request,
+        response,
+        "success",
+        gettext("%(email)s was added and sent an invitation.", email=email),
+    )
     return response
 
 
