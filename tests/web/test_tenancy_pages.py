@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from daiko.audit.models import AuditEvent
 from daiko.auth.models import PartnerClient, PartnerGrant
 from daiko.auth.partners import hash_secret
+from daiko.runtime import Runtime
 from daiko.tenancy.models import Membership, OperatorAssignment, Tenant, User
+from tests.auth.test_invitations import LINK, body, mails
 from tests.factories import TestUser, World
 
 EN = {"accept": "text/html", "accept-language": "en"}
@@ -271,7 +273,7 @@ async def test_admin_changes_company_settings(
 
 
 async def test_ops_admin_onboards_a_tenant_and_assigns_operators(
-    world: World, owner_engine: AsyncEngine, client_for: ClientFor
+    world: World, owner_engine: AsyncEngine, client_for: ClientFor, runtime: Runtime
 ) -> None:
     c = await client_for(world.ops_admin)
     page = await c.get("/console/tenants", headers=EN)
@@ -365,6 +367,10 @@ async def test_ops_admin_onboards_a_tenant_and_assigns_operators(
     ]
     assert [tuple(m) for m in admins] == [("boss@kyoto-ya.example", "client_admin")]
     assert await actions(owner_engine, t.id) == ["tenant.created"]
+    # The first administrator is invited to choose a password.
+    [invited] = [m for m in mails(runtime) if m["To"] == "boss@kyoto-ya.example"]
+    assert invited["Subject"] == "Daiko: 株式会社京都屋"
+    assert LINK.search(body(invited)) is not None
 
     detail = await c.get(f"/console/tenants/{t.id}", headers=EN)
     assert detail.status_code == 200 and "operator@daiko.example" in detail.text

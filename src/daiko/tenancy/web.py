@@ -595,6 +595,7 @@ async def onboard_tenant(
             OperatorSpec(email=e, role="lead" if e == lead else "operator") for e in picked
         ),
     )
+    runtime = request.app.state.runtime
     try:
         async with db_session.begin_nested():
             await service.apply_tenant_specs(db_session, [spec])
@@ -608,11 +609,15 @@ async def onboard_tenant(
                 "tenant.created",
                 details={"slug": slug, "services": services, "operators": picked},
             )
+            admin = await repo.user_by_email(db_session, admin_email)
+            assert admin is not None
+            mail = await invitation(db_session, runtime.settings, admin, tenant, utcnow(runtime))
     except service.TenantApplyConflict as exc:
         errors.add("admin_email", "; ".join(exc.problems))
         values = {**forms.values(form), "services": services, "operators": picked}
         return await _tenants_page(request, db_session, values=values, errors=errors, status=422)
     response = _back(f"/console/tenants/{tenant.id}")
+    response.background = BackgroundTask(send_invitation, runtime.settings, mail)  # the admin
     flash(request, response, "success", gettext("%(name)s was created.", name=name))
     return response
 
