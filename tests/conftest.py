@@ -204,9 +204,17 @@ async def world(runtime: Runtime, owner_engine: AsyncEngine) -> World:
     return await build_world(owner_engine)
 
 
+@pytest.fixture(scope="session")
+def _session_app(_session_runtime: Runtime) -> Litestar:
+    return create_app(_session_runtime.settings, runtime=_session_runtime)
+
+
 @pytest.fixture
-def app(runtime: Runtime) -> Litestar:
-    return create_app(runtime.settings, runtime=runtime)
+def app(runtime: Runtime, _session_app: Litestar) -> Litestar:
+    """The app on the session's runtime. Built once: building it (every route, the
+    OpenAPI document) took 0.5–0.8 s, more than most tests. A test that changes the app
+    (registers a route) builds its own with `create_app`."""
+    return _session_app
 
 
 @asynccontextmanager

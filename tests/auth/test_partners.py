@@ -14,6 +14,7 @@ from litestar import Litestar, Request, get
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from daiko.app import create_app
 from daiko.auth import partners
 from daiko.auth.clock import utcnow
 from daiko.auth.keys import load_ring, rotate_keys
@@ -39,8 +40,16 @@ async def employees_probe(request: Request[Any, Any, Any], tenant_id: uuid.UUID)
 
 
 @pytest.fixture
+def app(runtime: Runtime) -> Litestar:
+    """This module's app: one of its own with the probe route (the session's shared app
+    stays as shipped, for the route-walking tests)."""
+    made = create_app(runtime.settings, runtime=runtime)
+    made.register(employees_probe)
+    return made
+
+
+@pytest.fixture
 def probe_app(app: Litestar) -> Litestar:
-    app.register(employees_probe)
     return app
 
 

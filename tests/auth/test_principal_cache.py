@@ -22,6 +22,7 @@ from daiko.runtime import Runtime
 from daiko.tenancy.principals import partner_principal
 from tests.auth.test_partners import (  # noqa: F401  (fixtures)
     SignedIn,
+    app,
     bearer,
     grant,
     partner,
