@@ -460,6 +460,35 @@ def _entry_lines(
     ]
 
 
+def _draft(
+    batch: ImportBatch,
+    *,
+    line_id: uuid.UUID,
+    txn_date: date,
+    counterparty: str,
+    description: str,
+    amount: int,
+    account_code: str,
+    tax_category: str,
+    document_id: uuid.UUID | None,
+) -> EntryDraft:
+    """The journal entry of one statement line booked to `account_code`."""
+    text_ = _line_text(counterparty, description)
+    return EntryDraft(
+        entry_date=txn_date,
+        description=text_,
+        lines=_entry_lines(
+            statement_account=batch.account_code,
+            counter_account=account_code,
+            tax_category=tax_category,
+            amount=amount,
+            text_=text_,
+        ),
+        source_id=line_id,
+        document_id=document_id or batch.document_id,
+    )
+
+
 def line_text(line: StatementLine) -> str:
     return _line_text(line.counterparty, line.description)
 
@@ -538,18 +567,16 @@ async def post_matched(
         after = rows[-1].line_no
         tried += len(rows)
         drafts = [
-            EntryDraft(
-                entry_date=r.txn_date,
-                description=_line_text(r.counterparty, r.description),
-                lines=_entry_lines(
-                    statement_account=batch.account_code,
-                    counter_account=r.account_code,
-                    tax_category=r.tax_category,
-                    amount=r.amount,
-                    text_=_line_text(r.counterparty, r.description),
-                ),
-                source_id=r.id,
-                document_id=r.document_id or batch.document_id,
+            _draft(
+                batch,
+                line_id=r.id,
+                txn_date=r.txn_date,
+                counterparty=r.counterparty,
+                description=r.description,
+                amount=r.amount,
+                account_code=r.account_code,
+                tax_category=r.tax_category,
+                document_id=r.document_id,
             )
             for r in rows
         ]
@@ -770,18 +797,16 @@ async def apply_rules_to_queue(
     booked = 0
     for source_kind, matched in by_kind.items():
         drafts = [
-            EntryDraft(
-                entry_date=line.txn_date,
-                description=line_text(line),
-                lines=_entry_lines(
-                    statement_account=batch.account_code,
-                    counter_account=rule.account_code,
-                    tax_category=rule.tax_category,
-                    amount=line.amount,
-                    text_=line_text(line),
-                ),
-                source_id=line.id,
-                document_id=line.document_id or batch.document_id,
+            _draft(
+                batch,
+                line_id=line.id,
+                txn_date=line.txn_date,
+                counterparty=line.counterparty,
+                description=line.description,
+                amount=line.amount,
+                account_code=rule.account_code,
+                tax_category=rule.tax_category,
+                document_id=line.document_id,
             )
             for line, batch, rule in matched
         ]
