@@ -46,6 +46,14 @@ async def change_elsewhere(runtime: Runtime, owner_engine: AsyncEngine, sql: str
     raise AssertionError("no notification on daiko_principals within 2 s")
 
 
+async def settled(runtime: Runtime, owner_engine: AsyncEngine) -> None:
+    """Listen, and let every notification already sent (the fixture's grant, the first
+    token's signing key) arrive: PostgreSQL delivers them in commit order, so once a
+    notification sent now is heard, none older is still on its way to empty the cache."""
+    assert await principal_cache(runtime).ready()
+    await change_elsewhere(runtime, owner_engine, "select pg_notify('daiko_principals', 'sync')")
+
+
 @pytest.fixture
 async def granted(
     probe_app: Litestar,  # noqa: F811
@@ -61,9 +69,13 @@ async def granted(
 
 
 async def test_second_request_is_served_from_the_cache(
-    runtime: Runtime, client: httpx.AsyncClient, granted: tuple[str, str]
+    runtime: Runtime,
+    client: httpx.AsyncClient,
+    owner_engine: AsyncEngine,
+    granted: tuple[str, str],
 ) -> None:
     token, url = granted
+    await settled(runtime, owner_engine)
     assert (await client.get(url, headers=bearer(token))).status_code == 200
     cache = principal_cache(runtime)
     assert cache.listening
@@ -157,9 +169,11 @@ async def test_no_listener_no_cache(
     assert cache.listening
 
 
-async def test_an_answer_read_before_a_change_is_not_stored_after_it(runtime: Runtime) -> None:
+async def test_an_answer_read_before_a_change_is_not_stored_after_it(
+    runtime: Runtime, owner_engine: AsyncEngine
+) -> None:
     cache = principal_cache(runtime)
-    assert await cache.ready()
+    await settled(runtime, owner_engine)
     principal = partner_principal("dkp_x", {}, frozenset())
     later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     read_at = cache.generation
